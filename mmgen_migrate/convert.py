@@ -1,0 +1,340 @@
+"""Converting a set of config files: the pipeline of architecture.md.
+
+For each file, in ``_base_`` order (bases first):
+
+1. load the effective 0.x config with MMEngine (bases merged);
+2. run the rules on it → the target 1.x config and the list of changes;
+3. emit the file as an edit of its own source, relative to what its
+   converted bases give (bases outside the converted set are inlined);
+4. stage the result and reload it with MMEngine: it must equal the target
+   (semantic round trip).  If it does not, emit again without reusing source
+   expressions; if it still does not, the file fails and nothing is written.
+
+Nothing is written to the destination until every file has been staged and
+checked; each output then replaces its destination atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from . import emit as emit_mod
+from .load import ConfigError, SourceFile, find_cycle, load_effective, read_source
+from .model import (
+    MISSING,
+    Change,
+    MergeError,
+    Severity,
+    format_path,
+    first_difference,
+    get_path,
+    iter_leaves,
+    merge,
+    same,
+)
+from .rules import Rule, apply_rules, resolve_selection
+from .rules.base import PRIMARY_SOURCE
+
+CONVERTED, UNCHANGED, FAILED = "converted", "unchanged", "failed"
+
+
+@dataclass
+class FileResult:
+    source: Path
+    rel: str
+    status: str = UNCHANGED
+    error: str | None = None
+    changes: list[Change] = field(default_factory=list)
+    old_text: str | None = None
+    new_text: str | None = None
+    is_base: bool = False
+    inlined_bases: list[str] = field(default_factory=list)
+    destination: Path | None = None
+    target: dict | None = None
+    effective: dict | None = None
+
+    @property
+    def findings(self) -> list[Change]:
+        return [c for c in self.changes if c.severity != Severity.EXACT]
+
+    @property
+    def needs_review(self) -> bool:
+        return any(c.severity in (Severity.REVIEW, Severity.UNSUPPORTED) for c in self.changes)
+
+
+@dataclass
+class ConvertOptions:
+    select: Sequence[str] | None = None
+    ignore: Sequence[str] | None = None
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+def discover(root: Path, exclude: Iterable[str] = ()) -> list[Path]:
+    """Config files under a directory (``*.py``, no ``__init__.py``, no
+    hidden folders), sorted."""
+    import fnmatch
+
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(filenames):
+            if not name.endswith(".py") or name == "__init__.py":
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(name, pat) for pat in exclude):
+                continue
+            out.append(path)
+    return out
+
+
+def restrict_to_owned(target: dict, old: dict) -> dict:
+    """Keys a ``_base_`` file may define after conversion.
+
+    Two bases of one config must never define the same key (MMEngine refuses
+    duplicate keys among bases).  A base keeps a 1.x key only when it owned
+    the 0.x key that 1.x key comes from (``PRIMARY_SOURCE``, or the key
+    itself); the configs that inherit it get everything else.
+    """
+    return {k: v for k, v in target.items() if PRIMARY_SOURCE.get(k, k) in old}
+
+
+def unaccounted_leaves(old: dict, target: dict, changes: list[Change]) -> list[str]:
+    """Leaves of the 0.x config that are neither carried over unchanged nor
+    covered by a change (architecture invariant 2)."""
+    touched = [p for c in changes for p in c.old_paths]
+    lost = []
+    for path, value in iter_leaves(old):
+        if same(get_path(target, path), value):
+            continue
+        if any(path[: len(p)] == p or p[: len(path)] == path for p in touched):
+            continue
+        lost.append(format_path(path))
+    return lost
+
+
+class Converter:
+    def __init__(self, files: Sequence[Path], root: Path | None, options: ConvertOptions | None = None):
+        self.options = options or ConvertOptions()
+        self.rules: list[Rule] = resolve_selection(self.options.select, self.options.ignore)
+        self.files = [Path(os.path.abspath(f)) for f in files]
+        self.root = Path(os.path.abspath(root)) if root else None
+        self.in_set = set(self.files)
+        self.sources: dict[Path, SourceFile] = {}
+        self.results: dict[Path, FileResult] = {}
+        self.effective: dict[Path, dict] = {}
+        self.targets: dict[Path, dict] = {}
+
+    def rel(self, path: Path) -> str:
+        if self.root is not None:
+            try:
+                return path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return path.name
+
+    # -- reading and ordering ------------------------------------------------
+    def _source(self, path: Path) -> SourceFile:
+        if path not in self.sources:
+            self.sources[path] = read_source(path)
+        return self.sources[path]
+
+    def _bases_of(self, path: Path) -> list[Path]:
+        try:
+            return self._source(path).bases
+        except ConfigError:
+            return []
+
+    def order(self) -> list[Path]:
+        """Files with their in-set bases first (stable otherwise)."""
+        seen: set[Path] = set()
+        out: list[Path] = []
+
+        def visit(p: Path, stack: set[Path]) -> None:
+            if p in seen or p in stack:
+                return
+            stack.add(p)
+            for b in self._bases_of(p):
+                if b in self.in_set:
+                    visit(b, stack)
+            stack.discard(p)
+            seen.add(p)
+            out.append(p)
+
+        for f in self.files:
+            visit(f, set())
+        return out
+
+    # -- the pipeline ------------------------------------------------------
+    def run(self, staging: Path) -> list[FileResult]:
+        bases_used = {b for f in self.files for b in self._bases_of(f) if b in self.in_set}
+        for path in self.order():
+            res = FileResult(source=path, rel=self.rel(path), is_base=path in bases_used)
+            self.results[path] = res
+            try:
+                self._convert_one(path, res, staging)
+            except ConfigError as exc:
+                res.status, res.error = FAILED, str(exc)
+            except emit_mod.EmitError as exc:
+                res.status, res.error = FAILED, f"cannot write the 1.x config: {exc}"
+        return [self.results[p] for p in self.files if p in self.results]
+
+    def _check_bases(self, src: SourceFile) -> None:
+        for spec, base in zip(src.base_specs, src.bases):
+            if not base.exists():
+                raise ConfigError(f"`_base_` file {spec!r} not found ({base})")
+        cycle = find_cycle(src.path, self._bases_of)
+        if cycle:
+            names = " -> ".join(os.path.relpath(p, src.path.parent) for p in cycle)
+            raise ConfigError(f"`_base_` cycle: {names}")
+        for base in src.bases:
+            if base.exists() and base.suffix == ".py":
+                try:
+                    self._source(base)
+                except ConfigError as exc:
+                    raise ConfigError(f"`_base_` file {os.path.relpath(base, src.path.parent)}: {exc}") from None
+                self._check_bases(self._source(base)) if base not in self.in_set else None
+
+    def _convert_one(self, path: Path, res: FileResult, staging: Path) -> None:
+        src = self._source(path)
+        res.old_text = src.text
+        self._check_bases(src)
+        in_set_bases = [(spec, b) for spec, b in zip(src.base_specs, src.bases) if b in self.in_set]
+        for spec, b in in_set_bases:
+            if self.results.get(b) is None or self.results[b].status == FAILED:
+                raise ConfigError(f"`_base_` file {spec!r} could not be converted")
+        res.inlined_bases = [spec for spec, b in zip(src.base_specs, src.bases) if b not in self.in_set]
+
+        old = load_effective(path)
+        self.effective[path] = old
+        res.effective = old
+        outcome = apply_rules(old, self.rules, partial=res.is_base)
+        target = restrict_to_owned(outcome.target, old) if res.is_base else outcome.target
+        res.changes = outcome.changes
+        lost = unaccounted_leaves(old, target, outcome.changes) if not res.is_base else []
+        if lost:
+            res.changes.append(Change("internal", Severity.ERROR,
+                                      "settings lost without a rule (a bug in mmgen-migrate): " + ", ".join(lost[:5])))
+
+        base_view: dict = {}
+        old_base_view: dict = {}
+        for spec, b in in_set_bases:
+            dup = base_view.keys() & self.targets[b].keys()
+            if dup:
+                raise ConfigError(f"converted `_base_` files both define {', '.join(sorted(dup))}")
+            base_view.update(self.targets[b])
+            old_base_view.update(self.effective[b])
+
+        kept = [spec for spec, _ in in_set_bases] if res.inlined_bases else None
+        staged = staging / res.rel
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        text = None
+        problem = ""
+        for literal in (False, True):
+            inp = emit_mod.EmitInput(
+                module=src.module,
+                target=target,
+                base_view=base_view,
+                old_effective=old,
+                old_base_view=old_base_view,
+                changes=outcome.changes,
+                kept_bases=kept,
+                inlined_bases=res.inlined_bases,
+                literal=literal,
+            )
+            candidate = emit_mod.emit(inp)
+            staged.write_bytes(candidate.encode("utf-8"))
+            try:
+                loaded = load_effective(staged)
+            except ConfigError as exc:
+                problem = f"the written config does not load ({exc})"
+                continue
+            if same(loaded, target):
+                text = candidate
+                break
+            diff = first_difference(loaded, target)
+            problem = (
+                f"the written config loads to a different value at `{format_path(diff)}` "
+                f"({_short(get_path(loaded, diff))} instead of {_short(get_path(target, diff))})"
+            )
+        if text is None:
+            staged.unlink(missing_ok=True)
+            raise emit_mod.EmitError(problem)
+        self.targets[path] = target
+        res.target = target
+        res.new_text = text
+        res.status = CONVERTED if text != src.text else UNCHANGED
+
+
+def _short(value) -> str:
+    if value is MISSING:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def convert_files(
+    files: Sequence[Path], root: Path | None, options: ConvertOptions | None = None
+) -> list[FileResult]:
+    """Convert ``files`` in memory (nothing written outside a temporary
+    staging folder).  ``root`` is the folder relative names are taken from."""
+    conv = Converter(files, root, options)
+    with tempfile.TemporaryDirectory(prefix="mmgen-migrate-") as tmp:
+        return conv.run(Path(tmp))
+
+
+def convert_text(text: str, *, filename: str = "config.py", options: ConvertOptions | None = None) -> FileResult:
+    """Convert one config given as text (no ``_base_`` files)."""
+    with tempfile.TemporaryDirectory(prefix="mmgen-migrate-in-") as tmp:
+        path = Path(tmp) / filename
+        path.write_text(text, encoding="utf-8", newline="")
+        results = convert_files([path], Path(tmp), options)
+    return results[0]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file,
+    never a partial one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            shutil.copymode(path, tmp)
+        except OSError:
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_results(results: Sequence[FileResult], destination_of) -> None:
+    """Write every converted (or unchanged) file to ``destination_of(result)``;
+    failed files are never written."""
+    for res in results:
+        if res.status == FAILED or res.new_text is None:
+            continue
+        dst = destination_of(res)
+        if dst is None:
+            continue
+        data = res.new_text.encode("utf-8")
+        if dst.exists() and dst.read_bytes() == data:
+            res.destination = dst
+            continue
+        write_atomic(dst, data)
+        res.destination = dst

@@ -1,0 +1,521 @@
+"""Turn a target (1.x) view back into source, editing the file's CST.
+
+Input: one file's original source, the effective config its ``_base_`` files
+give after conversion (``base_view``), and the effective config the file must
+load to (``target``).  Output: the new source.
+
+The edit is per top-level key:
+
+* a statement whose value still yields the target (merged over the bases) is
+  kept byte for byte;
+* a key whose value changed is rewritten in place, as an override of what the
+  bases give, reusing the original expressions (variables, arithmetic,
+  comments) wherever :mod:`staticeval` proves they still have the needed value;
+* a new key (``optim_wrapper``) takes the place of the statement it came from
+  (``optimizer``), inheriting its comments;
+* a key that no longer exists (``optimizer``, 0.x-only keys) is deleted, its
+  comments moved to the next statement.  A deleted name that other statements
+  still use as a variable is kept and removed at the end with ``del``.
+
+Correctness does not rest on this module: the converter reloads every emitted
+file with MMEngine and compares it with the target (see ``convert.py``).
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import libcst as cst
+
+from . import staticeval
+from .model import MISSING, Change, MergeError, Path, Severity, merge, same
+
+MARKER = "# mmgen-migrate:"
+LINE_LIMIT = 79
+
+
+class EmitError(Exception):
+    """The target cannot be written as an edit of this file."""
+
+
+@dataclass
+class EmitInput:
+    module: cst.Module
+    target: dict
+    base_view: dict
+    old_effective: dict
+    old_base_view: dict
+    changes: list[Change] = field(default_factory=list)
+    kept_bases: list[str] | None = None  # None: keep the _base_ statement as is
+    inlined_bases: list[str] = field(default_factory=list)
+    literal: bool = False  # never reuse source expressions (fallback mode)
+
+
+def emit(inp: EmitInput) -> str:
+    return _Emitter(inp).run()
+
+
+# ---------------------------------------------------------------------------
+
+
+def _is_identifier(key: Any) -> bool:
+    return isinstance(key, str) and key.isidentifier() and not keyword.iskeyword(key)
+
+
+class _Emitter:
+    def __init__(self, inp: EmitInput):
+        self.inp = inp
+        self.module = inp.module
+        self.body = list(inp.module.body)
+        self.newline = inp.module.default_newline
+        self.indent_unit = inp.module.default_indent if inp.module.default_indent.strip() == "" else "    "
+        self.bindings = staticeval.module_bindings(inp.module)
+        self.simple_defs: dict[str, list[int]] = {}
+        self.complex_defs: dict[str, list[int]] = {}
+        self.base_index: int | None = None
+        for i, stmt in enumerate(self.body):
+            simple = staticeval.simple_assignment(stmt)
+            if simple is not None:
+                name = simple[0]
+                if name == "_base_":
+                    if self.base_index is None:
+                        self.base_index = i
+                    continue
+                self.simple_defs.setdefault(name, []).append(i)
+                others = staticeval.bound_names(stmt) - {name}
+            else:
+                others = staticeval.bound_names(stmt)
+            for name in others:
+                self.complex_defs.setdefault(name, []).append(i)
+        # moves: new path prefix -> old path prefix, later moves win
+        self.moves = [(c.new_path, c.old_paths[0]) for c in inp.changes if c.moved and c.new_path is not None]
+        self.notes = {c.new_path: c.note for c in inp.changes if c.note and c.new_path is not None}
+        self.sources: dict[str, list[str]] = {}
+        for c in inp.changes:
+            if c.new_path:
+                for p in c.old_paths:
+                    if p and isinstance(p[0], str):
+                        self.sources.setdefault(c.new_path[0], [])
+                        if p[0] not in self.sources[c.new_path[0]]:
+                            self.sources[c.new_path[0]].append(p[0])
+
+    # -- values ------------------------------------------------------------
+    def own_old(self, name: str) -> Any:
+        """The value this file's own statements give ``name`` (MISSING when
+        not statically known)."""
+        if name in self.complex_defs or name not in self.simple_defs:
+            return MISSING
+        try:
+            return self.bindings.lookup(name, len(self.body))
+        except staticeval.Unknown:
+            return MISSING
+
+    def keeps(self, name: str) -> bool:
+        """Does the file's statement for ``name`` still give the target?"""
+        t, bv = self.inp.target, self.inp.base_view
+        own = self.own_old(name)
+        if own is not MISSING:
+            if name not in t:
+                return False
+            try:
+                got = merge(bv, {name: own})[name]
+            except MergeError:
+                return False
+            return same(got, t[name])
+        old, ob = self.inp.old_effective, self.inp.old_base_view
+        return (
+            (name in t) == (name in old)
+            and same(t.get(name, MISSING), old.get(name, MISSING))
+            and same(bv.get(name, MISSING), ob.get(name, MISSING))
+        )
+
+    def old_path_for(self, path: Path) -> Path:
+        for new, old in reversed(self.moves):
+            if path[: len(new)] == new:
+                return old + path[len(new) :]
+        return path
+
+    def hint(self, path: Path) -> cst.BaseExpression | None:
+        """The original expression for (the 0.x origin of) ``path`` in this
+        file, if the file writes it out."""
+        if self.inp.literal:
+            return None
+        old = self.old_path_for(path)
+        if not old or not isinstance(old[0], str):
+            return None
+        defs = self.simple_defs.get(old[0])
+        if not defs:
+            return None
+        node = staticeval.simple_assignment(self.body[defs[-1]])[1]
+        for key in old[1:]:
+            node = _child(node, key)
+            if node is None:
+                return None
+        return node
+
+    def reusable(self, node: cst.BaseExpression | None, value: Any, at: int) -> bool:
+        if node is None:
+            return False
+        try:
+            got = staticeval.evaluate(node, self.bindings.env(at))
+        except (staticeval.Unknown, RecursionError):
+            return False
+        return same(got, value)
+
+    def override(self, b: Any, t: Any, path: Path) -> Any:
+        """A value ``n`` with ``merge({k: b}, {k: n})[k] == t``, keeping the
+        sub-keys the source writes out even where the base already agrees."""
+        if not isinstance(t, dict):
+            return t
+        if not isinstance(b, dict):
+            return {"_delete_": True, **t} if b is not MISSING else t
+        if any(k not in t for k in b):
+            return {"_delete_": True, **t}
+        out = {}
+        for k, v in t.items():
+            if k not in b:
+                out[k] = v
+            elif isinstance(v, dict):
+                if isinstance(b[k], dict):
+                    sub = self.override(b[k], v, path + (k,))
+                    if sub or self.hint(path + (k,)) is not None:
+                        out[k] = sub
+                else:
+                    out[k] = {"_delete_": True, **v}
+            elif not same(v, b[k]) or self.hint(path + (k,)) is not None:
+                out[k] = v
+        return out
+
+    # -- rendering ---------------------------------------------------------
+    def render(self, value: Any, path: Path, at: int, indent: str, lead: int = 0) -> str:
+        """Source for ``value``; ``lead`` is the width already used on the
+        line before it (to decide between one line and one item per line)."""
+        node = self.hint(path)
+        if node is not None and self.reusable(node, value, at):
+            return self.module.code_for_node(node)
+        if isinstance(value, dict):
+            if not value:
+                return "dict()"
+            if all(_is_identifier(k) for k in value):
+                pairs = [(f"{k}=", v, path + (k,)) for k, v in value.items()]
+                return self._items(pairs, at, indent, lead, "dict(", ")")
+            pairs = [(f"{_literal(k)}: ", v, path + (k,)) for k, v in value.items()]
+            return self._items(pairs, at, indent, lead, "{", "}")
+        if isinstance(value, list):
+            pairs = [("", v, path + (i,)) for i, v in enumerate(value)]
+            return self._items(pairs, at, indent, lead, "[", "]") if value else "[]"
+        if isinstance(value, tuple):
+            if not value:
+                return "()"
+            pairs = [("", v, path + (i,)) for i, v in enumerate(value)]
+            return self._items(pairs, at, indent, lead, "(", ")", trailing_comma=len(value) == 1)
+        return _literal(value)
+
+    def _items(self, pairs, at: int, indent: str, lead: int, open_: str, close: str,
+               trailing_comma: bool = False) -> str:
+        inner = indent + self.indent_unit
+        flat = [prefix + self.render(v, p, at, inner, 0) for prefix, v, p in pairs]
+        notes = [self.notes.get(p) for _, _, p in pairs]
+        one = open_ + ", ".join(flat) + ("," if trailing_comma else "") + close
+        if not any(notes) and "\n" not in one and "#" not in one and lead + len(one) + 1 <= LINE_LIMIT:
+            return one
+        lines = [open_]
+        for (prefix, v, p), note in zip(pairs, notes):
+            text = prefix + self.render(v, p, at, inner, len(inner) + len(prefix))
+            lines.append(f"{inner}{text}," + (f"  # {note}" if note else ""))
+        lines.append(indent + close)
+        return "\n".join(lines)
+
+    def statement(self, name: str, value: Any, at: int) -> cst.SimpleStatementLine:
+        code = f"{name} = {self.render(value, (name,), at, '', len(name) + 3)}\n"
+        return self.parse_statement(code)
+
+    def parse_statement(self, code: str) -> cst.SimpleStatementLine:
+        code = code.replace("\r\n", "\n").replace("\n", self.newline)
+        try:
+            stmt = cst.parse_statement(code, config=self.module.config_for_parsing)
+        except Exception as exc:  # pragma: no cover - a bug in rendering
+            raise EmitError(f"internal error: generated code does not parse: {exc}") from exc
+        assert isinstance(stmt, cst.SimpleStatementLine)
+        return stmt
+
+    # -- the edit ----------------------------------------------------------
+    def run(self) -> str:
+        t, bv, old = self.inp.target, self.inp.base_view, self.inp.old_effective
+        order: list[str] = []
+        for i, stmt in enumerate(self.body):
+            for name in list(self.simple_defs) + list(self.complex_defs):
+                if (i in self.simple_defs.get(name, ()) or i in self.complex_defs.get(name, ())) and name not in order:
+                    order.append(name)
+        for name in t:
+            if name not in order:
+                order.append(name)
+
+        rewrite: dict[int, cst.SimpleStatementLine] = {}
+        delete: set[int] = set()
+        insert_at: dict[int, list[cst.SimpleStatementLine]] = {}
+        append: list[cst.SimpleStatementLine] = []
+        removed_names: list[str] = []
+
+        for name in order:
+            if name == "_base_" or name == "*":
+                continue
+            is_key = name in t or name in old or name in bv
+            if not is_key:
+                continue  # imports, functions: not config keys
+            if self.keeps(name):
+                continue
+            simple = self.simple_defs.get(name, [])
+            complex_ = self.complex_defs.get(name, [])
+            if name in t:
+                value = self.override(bv.get(name, MISSING), t[name], (name,))
+                if name in bv and isinstance(value, dict) and not value:
+                    if simple and not complex_:
+                        delete.update(simple)
+                    continue
+                if simple and (not complex_ or max(complex_) < simple[-1]):
+                    idx = simple[-1]
+                    rewrite[idx] = self.statement(name, value, idx)
+                elif complex_ or simple:
+                    append.append(self.statement(name, value, len(self.body)))
+                else:
+                    anchor = self.anchor(name)
+                    if anchor is None:
+                        append.append(self.statement(name, value, len(self.body)))
+                    else:
+                        insert_at.setdefault(anchor, []).append(self.statement(name, value, anchor))
+            else:
+                if name in bv:
+                    raise EmitError(
+                        f"`{name}` comes from a `_base_` file and has no 1.x meaning, "
+                        "but a child config cannot remove an inherited key"
+                    )
+                removed_names.append(name)
+
+        # Deleting a removed key's statements is only safe when no surviving
+        # statement uses it as a variable.
+        survivors = [rewrite.get(i, s) for i, s in enumerate(self.body) if i not in delete]
+        survivors += [s for stmts in insert_at.values() for s in stmts] + append
+        dels = []
+        for name in removed_names:
+            simple = self.simple_defs.get(name, [])
+            used = any(
+                name in staticeval.referenced_names(s)
+                for i, s in enumerate(self.body)
+                if i not in simple and i not in delete and i not in rewrite
+                and name not in staticeval.bound_names(s)
+            ) or any(name in staticeval.referenced_names(s) for s in list(rewrite.values()) + append
+                     + [x for v in insert_at.values() for x in v])
+            if self.complex_defs.get(name) or used:
+                dels.append(name)
+            else:
+                delete.update(simple)
+        del survivors
+        if dels:
+            append.append(self.parse_statement(
+                f"del {', '.join(dels)}  {MARKER} 0.x-only settings, kept above as variables\n"))
+
+        self.mark_unsupported(rewrite)
+        return self.assemble(rewrite, delete, insert_at, append)
+
+    def anchor(self, name: str) -> int | None:
+        """Where a new top-level key goes: at the statement it was made from."""
+        for src in self.sources.get(name, []):
+            defs = self.simple_defs.get(src)
+            if defs:
+                return defs[-1]
+        return None
+
+    def mark_unsupported(self, rewrite: dict[int, cst.SimpleStatementLine]) -> None:
+        self.markers: dict[int, list[str]] = {}
+        for c in self.inp.changes:
+            if c.severity != Severity.UNSUPPORTED or not c.new_path or not isinstance(c.new_path[0], str):
+                continue
+            defs = self.simple_defs.get(c.new_path[0])
+            if not defs:
+                continue
+            text = f"{MARKER} {c.rule} unsupported: {c.message}"
+            self.markers.setdefault(defs[-1], []).append(text)
+
+    def _comment_lines(self, texts: Iterable[str]) -> list[cst.EmptyLine]:
+        return [cst.EmptyLine(indent=False, comment=cst.Comment(t)) for t in texts]
+
+    def assemble(self, rewrite, delete, insert_at, append) -> str:
+        new_body: list[cst.BaseStatement] = []
+        pending: list[cst.EmptyLine] = []
+        base_stmt = self.edit_base_statement()
+
+        def attach(stmt, extra_leading: list[cst.EmptyLine]):
+            nonlocal pending
+            leading = list(pending) + list(extra_leading)
+            pending = []
+            if leading:
+                own = list(stmt.leading_lines)
+                if own and _is_blank(own[0]) and leading and _is_blank(leading[0]):
+                    leading = leading[1:]
+                stmt = stmt.with_changes(leading_lines=leading + own)
+            return stmt
+
+        for i, stmt in enumerate(self.body):
+            if i == self.base_index and base_stmt is not stmt:
+                if base_stmt is None:
+                    pending.extend(_leading_and_comments(self.module, stmt, None))
+                    continue
+                stmt = base_stmt
+            markers = [m for m in self.markers.get(i, []) if not _has_comment(stmt, m)]
+            if i in delete:
+                replacements = insert_at.get(i, [])
+                if not replacements:
+                    pending.extend(_leading_and_comments(self.module, stmt, None))
+                    continue
+                # the first statement made from this one takes its place and comments
+                first = replacements[0]
+                moved = _leading_and_comments(self.module, stmt, first)
+                new_body.append(attach(_keep_trailing(stmt, first), moved))
+                for new in replacements[1:]:
+                    new_body.append(attach(new, []))
+                continue
+            if i in rewrite:
+                new = rewrite[i]
+                moved = _leading_and_comments(self.module, stmt, new)
+                new = _keep_trailing(stmt, new)
+                new_body.append(attach(new, moved + self._comment_lines(markers)))
+            else:
+                if markers:
+                    stmt = stmt.with_changes(
+                        leading_lines=list(stmt.leading_lines) + self._comment_lines(markers))
+                new_body.append(attach(stmt, []))
+            for new in insert_at.get(i, []):
+                new_body.append(attach(new, []))
+        for new in append:
+            new_body.append(attach(new, []))
+        footer = list(self.module.footer)
+        if pending:
+            footer = [ln for ln in pending if ln.comment is not None] + footer
+        if self.inp.inlined_bases and new_body:
+            note = (f"{MARKER} settings from _base_ file(s) "
+                    f"{', '.join(self.inp.inlined_bases)} were inlined (not converted alongside)")
+            first = new_body[0]
+            if not _has_comment(first, note):
+                new_body[0] = first.with_changes(
+                    leading_lines=list(first.leading_lines) + self._comment_lines([note]))
+        out = self.module.with_changes(body=new_body, footer=footer)
+        return out.code
+
+    def edit_base_statement(self):
+        if self.base_index is None or self.inp.kept_bases is None:
+            return self.body[self.base_index] if self.base_index is not None else None
+        stmt = self.body[self.base_index]
+        kept = self.inp.kept_bases
+        if not kept:
+            return None
+        _, value = staticeval.simple_assignment(stmt)
+        if isinstance(value, (cst.List, cst.Tuple)):
+            elements = [el for el in value.elements if staticeval.evaluate(el.value) in kept]
+            if len(elements) == len(value.elements):
+                return stmt
+            if elements:
+                last = elements[-1]
+                if value.elements[-1].comma == cst.MaybeSentinel.DEFAULT or not isinstance(
+                        value.elements[-1].comma, cst.Comma):
+                    elements[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            new_value = value.with_changes(elements=elements)
+            assign = stmt.body[0].with_changes(value=new_value)
+            return stmt.with_changes(body=[assign])
+        return stmt
+
+
+def _is_blank(line: cst.EmptyLine) -> bool:
+    return line.comment is None
+
+
+def _has_comment(stmt, text: str) -> bool:
+    return any(ln.comment is not None and ln.comment.value == text for ln in stmt.leading_lines)
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self):
+        self.comments: list[str] = []
+
+    def visit_Comment(self, node):
+        self.comments.append(node.value)
+
+
+def _comments(node: cst.CSTNode) -> list[str]:
+    v = _Comments()
+    node.visit(v)
+    return v.comments
+
+
+def _leading_and_comments(module: cst.Module, old: cst.SimpleStatementLine, new) -> list[cst.EmptyLine]:
+    """The old statement's leading lines plus every comment inside it that
+    the new statement does not carry, as comment lines."""
+    lines = list(old.leading_lines)
+    inner = Counter()
+    for stmt_part in old.body:
+        inner.update(_comments(stmt_part))
+    trailing = old.trailing_whitespace.comment.value if old.trailing_whitespace.comment else None
+    if new is not None:
+        for c in _comments(new):
+            if inner[c]:
+                inner[c] -= 1
+    texts = [c for c, n in inner.items() for _ in range(n)]
+    keep_trailing = new is not None and _single_line(new)
+    if trailing and not keep_trailing:
+        texts.append(trailing)
+    # comments already on the statement's own lines stay in order
+    return lines + [cst.EmptyLine(indent=False, comment=cst.Comment(t)) for t in texts]
+
+
+def _single_line(stmt: cst.SimpleStatementLine) -> bool:
+    return "\n" not in cst.Module(body=[stmt.with_changes(leading_lines=[])]).code.rstrip("\r\n")
+
+
+def _keep_trailing(old: cst.SimpleStatementLine, new: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+    if old.trailing_whitespace.comment and _single_line(new):
+        return new.with_changes(trailing_whitespace=old.trailing_whitespace)
+    return new
+
+
+def _child(node: cst.BaseExpression, key: Any) -> cst.BaseExpression | None:
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+        found = None
+        for arg in node.args:
+            if arg.star:
+                found = None if found is None else found
+                continue
+            if arg.keyword is not None and arg.keyword.value == key:
+                found = arg.value
+        return found
+    if isinstance(node, cst.Dict):
+        found = None
+        for el in node.elements:
+            if isinstance(el, cst.DictElement):
+                try:
+                    if staticeval.evaluate(el.key) == key:
+                        found = el.value
+                except staticeval.Unknown:
+                    continue
+        return found
+    if isinstance(node, (cst.List, cst.Tuple)) and isinstance(key, int):
+        if any(isinstance(el, cst.StarredElement) for el in node.elements):
+            return None
+        if 0 <= key < len(node.elements):
+            return node.elements[key].value
+    return None
+
+
+def _literal(value: Any) -> str:
+    if value is None or isinstance(value, (bool, int, str)):
+        return repr(value)
+    if isinstance(value, float):
+        text = repr(value)
+        if text in ("inf", "-inf", "nan"):
+            return f"float({text!r})"
+        return text
+    if isinstance(value, (list, tuple, dict)):
+        raise AssertionError("containers are rendered by the emitter")
+    raise EmitError(f"a value of type {type(value).__name__} ({value!r:.40}) cannot be written into a config")

@@ -1,0 +1,141 @@
+"""Reading configs: source text + CST, ``_base_`` links, effective dict.
+
+The source side (text, line endings, CST, ``_base_`` list) is read without
+running anything.  The effective config is what MMEngine's ``Config.fromfile``
+makes of the file, ``_base_`` chain merged; that executes the config file (see
+README, "What convert executes").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from . import staticeval
+
+
+class ConfigError(Exception):
+    """A file cannot be read, parsed or loaded.  The message is one line and
+    does not repeat the file name (callers prefix it)."""
+
+
+@dataclass
+class SourceFile:
+    path: Path  # absolute
+    raw: bytes
+    text: str
+    module: cst.Module
+    newline: str
+    base_node: cst.SimpleStatementLine | None = None
+    base_specs: list[str] = field(default_factory=list)  # as written in _base_
+    bases: list[Path] = field(default_factory=list)  # resolved, absolute
+
+
+def _one_line(text: str) -> str:
+    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
+    return lines[0] if lines else ""
+
+
+def read_source(path: Path, text: str | None = None) -> SourceFile:
+    """Read and parse ``path`` (or the given ``text`` for it)."""
+    path = Path(os.path.abspath(path))
+    if text is None:
+        try:
+            raw = path.read_bytes()
+        except IsADirectoryError:
+            raise ConfigError("is a directory, not a config file") from None
+        except FileNotFoundError:
+            raise ConfigError("no such file") from None
+        except PermissionError:
+            raise ConfigError("permission denied: cannot read the file") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read the file: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ConfigError(
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} on line {line}); config files must be UTF-8"
+            ) from None
+    else:
+        raw = text.encode("utf-8")
+    if not text.strip():
+        raise ConfigError("file is empty: nothing to convert")
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise ConfigError(f"syntax error at line {exc.raw_line}, column {exc.raw_column}: {_one_line(exc.message)}") from None
+    except Exception as exc:  # libcst native parser errors
+        raise ConfigError(f"syntax error: {_one_line(str(exc))}") from None
+    src = SourceFile(path=path, raw=raw, text=text, module=module, newline=module.default_newline)
+    _read_bases(src)
+    return src
+
+
+def _read_bases(src: SourceFile) -> None:
+    for stmt in src.module.body:
+        simple = staticeval.simple_assignment(stmt)
+        if simple is None or simple[0] != "_base_":
+            continue
+        try:
+            value = staticeval.evaluate(simple[1])
+        except staticeval.Unknown:
+            raise ConfigError("`_base_` must be a string or a list of strings written literally") from None
+        specs = value if isinstance(value, (list, tuple)) else [value]
+        if not all(isinstance(s, str) for s in specs):
+            raise ConfigError("`_base_` must be a string or a list of strings")
+        src.base_node = stmt
+        src.base_specs = list(specs)
+        for spec in specs:
+            if "::" in spec:
+                raise ConfigError(f"`_base_` entry {spec!r} points into an installed package; not supported")
+            src.bases.append(Path(os.path.normpath(src.path.parent / spec)))
+        return  # mmengine uses the first `_base_ =` line
+
+
+def load_effective(path: Path) -> dict:
+    """The effective config MMEngine builds for ``path`` (bases merged), as
+    plain dicts.  Raises :class:`ConfigError` with a one-line reason."""
+    from mmengine.config import Config
+
+    sink = io.StringIO()
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sink):
+            warnings.simplefilter("ignore")
+            cfg = Config.fromfile(str(path), import_custom_modules=False)
+            return cfg.to_dict()
+    except RecursionError:
+        raise ConfigError("`_base_` files include each other (a cycle)") from None
+    except SyntaxError as exc:
+        raise ConfigError(f"syntax error at line {exc.lineno}: {exc.msg}") from None
+    except Exception as exc:
+        raise ConfigError(f"loading the config raised {type(exc).__name__}: {_one_line(str(exc))}") from None
+
+
+def find_cycle(start: Path, bases_of) -> list[Path] | None:
+    """A ``_base_`` cycle reachable from ``start`` (as a path list), if any.
+    ``bases_of(path)`` returns the resolved bases of a file."""
+    state: dict[Path, int] = {}
+    stack: list[Path] = []
+
+    def visit(p: Path) -> list[Path] | None:
+        state[p] = 1
+        stack.append(p)
+        for b in bases_of(p):
+            if state.get(b) == 1:
+                return stack[stack.index(b):] + [b]
+            if b not in state:
+                found = visit(b)
+                if found:
+                    return found
+        stack.pop()
+        state[p] = 2
+        return None
+
+    return visit(start)

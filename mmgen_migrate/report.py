@@ -1,0 +1,145 @@
+"""Rendering conversion results: terminal text and JSON.
+
+Library code returns data (:class:`~mmgen_migrate.convert.FileResult`); this
+module only renders it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from typing import Sequence
+
+from rich.console import Console
+from rich.markup import escape
+
+from . import __version__
+from .convert import CONVERTED, FAILED, UNCHANGED, FileResult
+from .model import MISSING, Severity, format_path
+
+JSON_SCHEMA = "mmgen-migrate.report/1"
+
+_SEV_STYLE = {
+    Severity.EXACT: "green",
+    Severity.REVIEW: "yellow",
+    Severity.UNSUPPORTED: "magenta",
+    Severity.ERROR: "red",
+}
+
+
+def summary(results: Sequence[FileResult]) -> dict:
+    status = Counter(r.status for r in results)
+    sev = Counter(c.severity.value for r in results for c in r.changes)
+    by_rule = Counter(c.rule for r in results for c in r.changes)
+    return {
+        "files": len(results),
+        "converted": status.get(CONVERTED, 0),
+        "unchanged": status.get(UNCHANGED, 0),
+        "failed": status.get(FAILED, 0),
+        "changes": sum(len(r.changes) for r in results),
+        "by_severity": {s.value: sev.get(s.value, 0) for s in Severity},
+        "by_rule": dict(sorted(by_rule.items())),
+    }
+
+
+def unified_diff(res: FileResult, color: bool = False) -> str:
+    if res.old_text is None or res.new_text is None or res.old_text == res.new_text:
+        return ""
+    lines = difflib.unified_diff(
+        res.old_text.splitlines(keepends=True),
+        res.new_text.splitlines(keepends=True),
+        fromfile=f"a/{res.rel}",
+        tofile=f"b/{res.rel}",
+    )
+    out = []
+    for line in lines:
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)
+
+
+def print_diff(console: Console, res: FileResult) -> None:
+    text = unified_diff(res)
+    if not text:
+        return
+    for line in text.splitlines():
+        style = None
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def _change_line(c) -> str:
+    """``old -> new`` paths of a change, as a reader wants to find them."""
+    olds = ", ".join(format_path(p) for p in c.old_paths if p != c.new_path)
+    if c.new_path is not None:
+        return f"{olds} -> {format_path(c.new_path)}" if olds else format_path(c.new_path)
+    if olds and c.old_value is not MISSING:
+        return f"{olds} (removed)"
+    return olds
+
+
+def render_text(console: Console, results: Sequence[FileResult], *, verbose: bool = False,
+                check: bool = False) -> None:
+    """Per file: a status line, then the findings that need a look (and, with
+    ``verbose``, every change); a summary at the end."""
+    for res in results:
+        if res.status == FAILED:
+            console.print(f"[red]error[/]: {escape(res.rel)}: {escape(res.error or 'failed')}", highlight=False)
+            continue
+        shown = res.changes if verbose else res.findings
+        if res.status == UNCHANGED and not shown and not verbose:
+            continue
+        verb = {CONVERTED: "would convert" if check else "converted", UNCHANGED: "unchanged"}[res.status]
+        extra = f" (bases inlined: {', '.join(res.inlined_bases)})" if res.inlined_bases and res.status == CONVERTED \
+            else ""
+        console.print(f"[bold]{escape(res.rel)}[/]: {verb}{escape(extra)}", highlight=False)
+        for c in shown:
+            style = _SEV_STYLE[c.severity]
+            where = _change_line(c)
+            console.print(
+                f"  [{style}]{c.severity.value:<11}[/] [bold]{c.rule}[/] {escape(where)}"
+                + (f"\n      {escape(c.message)}" if c.message else ""),
+                highlight=False,
+            )
+    s = summary(results)
+    sev = s["by_severity"]
+    parts = [
+        f"{s['converted']} {'would be converted' if check else 'converted'}",
+        f"{s['unchanged']} unchanged",
+        f"{s['failed']} failed",
+    ]
+    findings = ", ".join(f"{sev[k]} {k}" for k in ("review", "unsupported", "error") if sev.get(k))
+    console.print(
+        f"[bold]{s['files']} file{'s' if s['files'] != 1 else ''}:[/] " + ", ".join(parts)
+        + (f"; findings: {findings}" if findings else "; no findings need review"),
+        highlight=False,
+    )
+
+
+def to_json(results: Sequence[FileResult], *, include_diff: bool = False, include_text: bool = False) -> dict:
+    """The JSON report (schema ``mmgen-migrate.report/1``; see README)."""
+    files = []
+    for res in results:
+        entry = {
+            "path": res.rel,
+            "status": res.status,
+            "is_base": res.is_base,
+            "error": res.error,
+            "inlined_bases": res.inlined_bases,
+            "destination": str(res.destination) if res.destination else None,
+            "changes": [c.to_json() for c in res.changes],
+        }
+        if include_diff:
+            entry["diff"] = unified_diff(res)
+        if include_text:
+            entry["output"] = res.new_text
+        files.append(entry)
+    return {"schema": JSON_SCHEMA, "version": __version__, "summary": summary(results), "files": files}

@@ -196,6 +196,10 @@ class _Emitter:
         node = self.hint(path)
         if node is not None and self.reusable(node, value, at):
             return self.module.code_for_node(node)
+        if isinstance(value, dict) and value and node is not None:
+            edited = self._edit_dict_call(node, value, path, at, indent, lead)
+            if edited is not None:
+                return edited
         if isinstance(value, dict):
             if not value:
                 return "dict()"
@@ -213,6 +217,98 @@ class _Emitter:
             pairs = [("", v, path + (i,)) for i, v in enumerate(value)]
             return self._items(pairs, at, indent, lead, "(", ")", trailing_comma=len(value) == 1)
         return _literal(value)
+
+    def _edit_dict_call(self, node, value: dict, path: Path, at: int, indent: str, lead: int) -> str | None:
+        """Edit the source's ``dict(...)`` call into ``value`` in place: keep
+        the arguments (with their comments and layout) whose values still
+        hold, replace the others' values, drop removed keys, append new ones
+        in the call's own layout.  ``None`` when the call is not editable."""
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict"):
+            return None
+        args = list(node.args)
+        if not args or any(a.star or a.keyword is None for a in args):
+            return None
+        keys = [a.keyword.value for a in args]
+        if len(set(keys)) != len(keys) or not all(_is_identifier(k) for k in value):
+            return None
+        sep, arg_indent = self._call_layout(node, indent)
+        kept: list[cst.Arg] = []
+        for a in args:
+            k = a.keyword.value
+            if k not in value:
+                continue
+            sub_path = path + (k,)
+            if self.hint(sub_path) is a.value and self.reusable(a.value, value[k], at):
+                kept.append(a)
+                continue
+            code = self.render(value[k], sub_path, at, arg_indent, len(arg_indent) + len(k) + 1)
+            kept.append(a.with_changes(value=_parse_expression(code, self.module)))
+        added = [k for k in value if k not in keys]
+        if not kept and not added:
+            return None
+        notes = [self.notes.get(path + (k,)) for k in added]
+        multiline = isinstance(sep, cst.ParenthesizedWhitespace)
+        if any(notes) and not multiline:
+            return None
+        last_comma = args[-1].comma
+        last_ws_after = args[-1].whitespace_after_arg
+        if added:
+            # the previous last argument now continues the list
+            prev = kept[-1] if kept else None
+            if prev is not None:
+                kept[-1] = prev.with_changes(
+                    comma=cst.Comma(whitespace_after=sep), whitespace_after_arg=cst.SimpleWhitespace(""))
+            for k, note in zip(added, notes):
+                code = self.render(value[k], path + (k,), at, arg_indent, len(arg_indent) + len(k) + 1)
+                ws = sep
+                if note:
+                    ws = sep.with_changes(first_line=cst.TrailingWhitespace(
+                        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(f"# {note}")))
+                kept.append(cst.Arg(
+                    keyword=cst.Name(k), value=_parse_expression(code, self.module),
+                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                          whitespace_after=cst.SimpleWhitespace("")),
+                    comma=cst.Comma(whitespace_after=ws)))
+            # close the call the way the source closed it
+            last, last_note = kept[-1], notes[-1]
+            if isinstance(last_comma, cst.Comma):
+                closing = last_comma.whitespace_after
+                if last_note:
+                    if not isinstance(closing, cst.ParenthesizedWhitespace):
+                        closing = cst.ParenthesizedWhitespace(last_line=cst.SimpleWhitespace(indent))
+                    closing = closing.with_changes(first_line=cst.TrailingWhitespace(
+                        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(f"# {last_note}")))
+                kept[-1] = last.with_changes(comma=last_comma.with_changes(whitespace_after=closing),
+                                             whitespace_after_arg=last_ws_after)
+            elif last_note:
+                kept[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(
+                    first_line=cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "),
+                                                      comment=cst.Comment(f"# {last_note}")),
+                    last_line=cst.SimpleWhitespace(indent))))
+            else:
+                kept[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=last_ws_after)
+        elif kept[-1] is not args[-1] or kept[-1].keyword.value != keys[-1]:
+            kept[-1] = kept[-1].with_changes(comma=last_comma, whitespace_after_arg=last_ws_after)
+        code = self.module.code_for_node(node.with_changes(args=kept))
+        if not multiline and "\n" not in code and lead + len(code) + 1 > LINE_LIMIT:
+            return None  # a one-line call grown too long: lay it out afresh
+        return code
+
+    def _call_layout(self, node: cst.Call, indent: str):
+        """(separator between arguments, indentation of argument lines)."""
+        args = node.args
+        if len(args) >= 2 and isinstance(args[0].comma, cst.Comma):
+            sep = args[0].comma.whitespace_after
+        else:
+            sep = node.whitespace_before_args
+            if not isinstance(sep, cst.ParenthesizedWhitespace):
+                sep = cst.SimpleWhitespace(" ")
+        if isinstance(sep, cst.ParenthesizedWhitespace):
+            sep = sep.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+            return sep, sep.last_line.value
+        if isinstance(sep, cst.SimpleWhitespace) and "\\" in sep.value:
+            sep = cst.SimpleWhitespace(" ")
+        return sep, indent + self.indent_unit
 
     def _items(self, pairs, at: int, indent: str, lead: int, open_: str, close: str,
                trailing_comma: bool = False) -> str:
@@ -297,23 +393,23 @@ class _Emitter:
 
         # Deleting a removed key's statements is only safe when no surviving
         # statement uses it as a variable.
-        survivors = [rewrite.get(i, s) for i, s in enumerate(self.body) if i not in delete]
-        survivors += [s for stmts in insert_at.values() for s in stmts] + append
         dels = []
+        kept_refs = [
+            (i, staticeval.referenced_names(s), staticeval.bound_names(s))
+            for i, s in enumerate(self.body)
+            if i not in delete and i not in rewrite
+        ]
+        new_refs = set().union(*(staticeval.referenced_names(s) for s in list(rewrite.values()) + append
+                                 + [x for v in insert_at.values() for x in v]))
         for name in removed_names:
             simple = self.simple_defs.get(name, [])
-            used = any(
-                name in staticeval.referenced_names(s)
-                for i, s in enumerate(self.body)
-                if i not in simple and i not in delete and i not in rewrite
-                and name not in staticeval.bound_names(s)
-            ) or any(name in staticeval.referenced_names(s) for s in list(rewrite.values()) + append
-                     + [x for v in insert_at.values() for x in v])
+            used = name in new_refs or any(
+                name in refs and name not in bound for i, refs, bound in kept_refs if i not in simple
+            )
             if self.complex_defs.get(name) or used:
                 dels.append(name)
             else:
                 delete.update(simple)
-        del survivors
         if dels:
             append.append(self.parse_statement(
                 f"del {', '.join(dels)}  {MARKER} 0.x-only settings, kept above as variables\n"))
@@ -506,6 +602,13 @@ def _child(node: cst.BaseExpression, key: Any) -> cst.BaseExpression | None:
         if 0 <= key < len(node.elements):
             return node.elements[key].value
     return None
+
+
+def _parse_expression(code: str, module: cst.Module) -> cst.BaseExpression:
+    try:
+        return cst.parse_expression(code, config=module.config_for_parsing)
+    except Exception as exc:  # pragma: no cover - a bug in rendering
+        raise EmitError(f"internal error: generated expression does not parse: {exc}") from exc
 
 
 def _literal(value: Any) -> str:

@@ -253,7 +253,7 @@ class Converter:
             candidate = emit_mod.emit(inp)
             staged.write_bytes(candidate.encode("utf-8"))
             try:
-                loaded = load_effective(staged)
+                loaded = load_effective(staged, new_style=True)
             except ConfigError as exc:
                 problem = f"the written config does not load ({exc})"
                 continue

@@ -99,23 +99,75 @@ def _read_bases(src: SourceFile) -> None:
         return  # mmengine uses the first `_base_ =` line
 
 
-def load_effective(path: Path) -> dict:
+def load_effective(path: Path, *, new_style: bool = False) -> dict:
     """The effective config MMEngine builds for ``path`` (bases merged), as
-    plain dicts.  Raises :class:`ConfigError` with a one-line reason."""
+    plain dicts.  Raises :class:`ConfigError` with a one-line reason.
+
+    The file is evaluated in the worker process (see :mod:`.worker`, and
+    docs/execution.md): a throwaway working directory, writes outside it
+    refused, a time limit, nothing shared with the converter.  A 0.x config is
+    read the way MMCV read it (``import numpy`` allowed); with ``new_style``
+    the file is read exactly as MMEngine's ``Config.fromfile`` reads a 1.x
+    config by default, which is how the converted output is checked.
+    """
+    from .worker import EvaluationError, shared_worker
+
+    try:
+        return shared_worker().load(path, lazy_import=None if new_style else False)
+    except EvaluationError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def one_line(text: str) -> str:
+    return _one_line(text)
+
+
+def warm_up() -> None:
+    """Import what evaluating a config needs (done once per worker)."""
+    import mmengine.config  # noqa: F401
+
+
+def load_in_process(path: str | Path, *, lazy_import: bool | None = False) -> dict:
+    """Evaluate ``path`` with MMEngine in this process (the worker calls
+    this; the converter never does)."""
     from mmengine.config import Config
 
     sink = io.StringIO()
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(sink):
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             warnings.simplefilter("ignore")
-            cfg = Config.fromfile(str(path), import_custom_modules=False)
+            cfg = Config.fromfile(str(path), import_custom_modules=False, lazy_import=lazy_import)
             return cfg.to_dict()
     except RecursionError:
-        raise ConfigError("`_base_` files include each other (a cycle)") from None
+        raise ConfigError("`_base_` files include each other (a cycle), or a value nests too deeply") from None
     except SyntaxError as exc:
         raise ConfigError(f"syntax error at line {exc.lineno}: {exc.msg}") from None
+    except PermissionError as exc:
+        text = str(exc)
+        if text.startswith("mmgen-migrate: "):
+            raise ConfigError(
+                text[len("mmgen-migrate: "):] + " (a config may only read files while it is converted)"
+            ) from None
+        raise ConfigError(f"loading the config raised PermissionError: {_one_line(text)}") from None
     except Exception as exc:
-        raise ConfigError(f"loading the config raised {type(exc).__name__}: {_one_line(str(exc))}") from None
+        raise ConfigError(_describe_failure(exc)) from None
+
+
+def _describe_failure(exc: Exception) -> str:
+    text = _one_line(str(exc))
+    name = type(exc).__name__
+    if isinstance(exc, MemoryError):
+        return "evaluating the config ran out of memory"
+    if name == "ConfigParsingError" and "read_base" in text:
+        return ("MMEngine refuses a `with` block at the top level of a config "
+                "(only `with read_base():` is allowed)")
+    if isinstance(exc, AttributeError) and "'Attribute' object has no attribute 'id'" in text:
+        return ("MMEngine refuses a `with` block at the top level of a config "
+                "(only `with read_base():` is allowed)")
+    if name == "RuntimeError" and not text:
+        return ("MMEngine read the file as a new-style (lazy-import) config, because it imports a "
+                "non-builtin module and has no `_base_`, and the file does not work that way")
+    return f"loading the config raised {name}: {text}" if text else f"loading the config raised {name}"
 
 
 def find_cycle(start: Path, bases_of) -> list[Path] | None:

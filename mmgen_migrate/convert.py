@@ -100,11 +100,11 @@ def restrict_to_owned(target: dict, old: dict) -> dict:
     """Keys a ``_base_`` file may define after conversion.
 
     Two bases of one config must never define the same key (MMEngine refuses
-    duplicate keys among bases).  A base keeps a 1.x key only when it owned
-    the 0.x key that 1.x key comes from (``PRIMARY_SOURCE``, or the key
-    itself); the configs that inherit it get everything else.
+    duplicate keys among bases).  A base keeps a 1.x key only when it already
+    had that key or owned the 0.x key that 1.x key comes from
+    (``PRIMARY_SOURCE``); the configs that inherit it get everything else.
     """
-    return {k: v for k, v in target.items() if PRIMARY_SOURCE.get(k, k) in old}
+    return {k: v for k, v in target.items() if k in old or PRIMARY_SOURCE.get(k, k) in old}
 
 
 def unaccounted_leaves(old: dict, target: dict, changes: list[Change]) -> list[str]:

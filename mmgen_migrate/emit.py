@@ -116,6 +116,9 @@ class _Emitter:
     def keeps(self, name: str) -> bool:
         """Does the file's statement for ``name`` still give the target?"""
         t, bv = self.inp.target, self.inp.base_view
+        if name not in self.simple_defs and name not in self.complex_defs:
+            # not written here: right only if the bases already give it
+            return (name in t) == (name in bv) and same(bv.get(name, MISSING), t.get(name, MISSING))
         own = self.own_old(name)
         if own is not MISSING:
             if name not in t:

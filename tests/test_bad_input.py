@@ -1,0 +1,137 @@
+"""Bad input: each case gets a one-line error naming the file and the problem,
+the batch goes on, no partial output is left behind, inputs are untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mmgen_migrate.cli import cli
+
+GOOD = """\
+model = dict(type='BasiccGAN', generator=dict(type='G'), discriminator=dict(type='D'))
+train_cfg = dict(disc_steps=2)
+optimizer = dict(generator=dict(type='Adam', lr=1e-4), discriminator=dict(type='Adam', lr=4e-4))
+"""
+
+BAD = {
+    "syntax_error.py": ("optimizer = dict(generator=dict(type='Adam', lr=1e-4)\n", "syntax error"),
+    "missing_base.py": ("_base_ = ['./not_there.py']\noptimizer = None\n", "not_there.py' not found"),
+    "cycle_a.py": ("_base_ = ['./cycle_b.py']\nx = 1\n", "cycle"),
+    "cycle_b.py": ("_base_ = ['./cycle_a.py']\ny = 2\n", "cycle"),
+    "empty.py": ("", "empty"),
+    "raises.py": ("import os\nroot = os.environ['MMGEN_MIGRATE_SURELY_UNSET_VAR']\n", "KeyError"),
+}
+
+
+def _tree(tmp_path: Path) -> Path:
+    src = tmp_path / "configs"
+    src.mkdir()
+    (src / "good.py").write_text(GOOD)
+    for name, (text, _) in BAD.items():
+        (src / name).write_text(text)
+    (src / "latin1.py").write_bytes("# caf\xe9\nx = 1\n".encode("latin-1"))
+    return src
+
+
+def _digest(root: Path) -> dict:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_batch_with_bad_files_reports_each_and_goes_on(tmp_path):
+    src = _tree(tmp_path)
+    before = _digest(src)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["convert", str(src), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    err = result.stderr if hasattr(result, "stderr") else result.output
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    expected = {**{k: v for k, (_, v) in BAD.items()}, "latin1.py": "not valid UTF-8"}
+    for name, problem in expected.items():
+        hits = [ln for ln in lines if f" {name}:" in ln]
+        assert len(hits) == 1, (name, err)
+        assert problem in hits[0], (name, hits[0])
+    # the good file was converted
+    assert (out / "good.py").exists()
+    assert "optim_wrapper" in (out / "good.py").read_text()
+    # no output at all for the bad ones, no temporary files left behind
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    assert written == ["good.py"]
+    # inputs untouched
+    assert _digest(src) == before
+
+
+def test_config_that_raises_names_the_exception(tmp_path):
+    f = tmp_path / "boom.py"
+    f.write_text("x = 1 / 0\n")
+    result = CliRunner().invoke(cli, ["convert", str(f), "-o", str(tmp_path / "o.py")])
+    assert result.exit_code == 2
+    assert "boom.py" in result.output and "ZeroDivisionError" in result.output
+    assert not (tmp_path / "o.py").exists()
+
+
+def test_unreadable_path(tmp_path):
+    src = tmp_path / "configs"
+    src.mkdir()
+    (src / "good.py").write_text(GOOD)
+    os.symlink(tmp_path / "gone.py", src / "dangling.py")  # a file that cannot be read
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["convert", str(src), "-o", str(out)])
+    assert result.exit_code == 2
+    line = [ln for ln in result.output.splitlines() if "dangling.py" in ln]
+    assert len(line) == 1 and line[0].startswith("error:") and "no such file" in line[0]
+    assert (out / "good.py").exists() and not (out / "dangling.py").exists()
+
+
+def test_permission_denied_is_one_line(tmp_path, monkeypatch):
+    from mmgen_migrate import load
+
+    f = tmp_path / "locked.py"
+    f.write_text(GOOD)
+    real = Path.read_bytes
+
+    def deny(self):
+        if self.name == "locked.py":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    with pytest.raises(load.ConfigError, match="permission denied"):
+        load.read_source(f)
+
+
+def test_missing_input_is_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["convert", str(tmp_path / "nope.py")])
+    assert result.exit_code == 2
+    assert "nope.py: no such file or folder" in result.output
+
+
+def test_output_inside_input_tree_is_refused(tmp_path):
+    src = tmp_path / "configs"
+    src.mkdir()
+    (src / "good.py").write_text(GOOD)
+    result = CliRunner().invoke(cli, ["convert", str(src), "-o", str(src / "converted")])
+    assert result.exit_code == 2
+    assert "inside the input folder" in result.output
+    assert not (src / "converted").exists()
+
+
+def test_never_overwrites_input_without_in_place(tmp_path):
+    f = tmp_path / "c.py"
+    f.write_text(GOOD)
+    result = CliRunner().invoke(cli, ["convert", str(f), "-o", str(f)])
+    assert result.exit_code == 2
+    assert "--in-place" in result.output
+    assert f.read_text() == GOOD
+
+
+def test_folder_without_output_is_refused(tmp_path):
+    (tmp_path / "c.py").write_text(GOOD)
+    result = CliRunner().invoke(cli, ["convert", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is a folder" in result.output

@@ -89,3 +89,12 @@ def family_of(cfg: dict) -> str:
     if mtype in MODERN_TYPES:
         return MODERN
     return UNKNOWN
+
+
+def training_refused(cfg: dict) -> bool:
+    """True for configs whose training settings must not be converted (MOD005:
+    a diffusion model has no 1.x training path, semantics.md §2.7).  Every rule
+    that converts a training setting (optimizer, steps, EMA, AMP, schedule)
+    returns early on these, so the file keeps them as-is next to MOD005's
+    *unsupported* markers."""
+    return family_of(cfg) == DIFFUSION

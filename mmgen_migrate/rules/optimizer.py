@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import MISSING, Severity
+from . import families as fam
 from .base import Example, MigrationContext, Valid, rule
 
 # Keys that mmcv's build_optimizer popped from the optimizer dict before
@@ -114,7 +115,7 @@ def optimizer_to_optim_wrapper(ctx: MigrationContext) -> None:
     (docs/en/migration/optimizers.md); semantics.md §1.3.
     """
     cfg = ctx.cfg
-    if "optimizer" not in cfg:
+    if "optimizer" not in cfg or fam.training_refused(ctx.source):
         return
     opt = cfg["optimizer"]
     if "optim_wrapper" in cfg:

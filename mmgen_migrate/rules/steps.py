@@ -162,11 +162,8 @@ def gan_steps_and_accumulation(ctx: MigrationContext) -> None:
             ctx.flag(("train_cfg", k), f"`train_cfg.{k}={v!r}` is not a positive integer: left as-is")
             return
 
-    if family == fam.DIFFUSION:
-        for k in present:
-            ctx.drop(("train_cfg", k), f"`{k}` has no meaning for a diffusion model", severity=Severity.REVIEW)
-        ctx.prune_empty(("train_cfg",), "0.x `train_cfg` emptied by the step rules")
-        return
+    if fam.training_refused(ctx.source):
+        return  # MOD005 reports the whole training setup as unsupported
     if family in (fam.CONDITIONAL, fam.UNKNOWN):
         _conditional(ctx, values, assumed=family == fam.UNKNOWN)
     elif family in (fam.STATIC, fam.MSPIE):

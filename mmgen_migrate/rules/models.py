@@ -895,14 +895,16 @@ TRAINING_KEYS = ("optimizer", "optim_wrapper", "train_cfg", "total_iters", "lr_c
     examples=[
         Example(
             before="""
-            model = dict(type='BasicGaussianDiffusion', num_timesteps=4000,
+            num_timesteps = 4000
+            model = dict(type='BasicGaussianDiffusion', num_timesteps=num_timesteps,
                          denoising=dict(type='DenoisingUnet', image_size=32))
             optimizer = dict(denoising=dict(type='AdamW', lr=1e-4, weight_decay=0))
             total_iters = 500000
             """,
             after="""
+            num_timesteps = 4000
             # mmgen-migrate: MOD005 unsupported: BasicGaussianDiffusion (Improved-DDPM) has no training path in MMagic 1.x: ADM.train_step calls DDPMDiffusionScheduler.sample_timestep/training_loss, which raise NotImplementedError, and it uses attributes the class never defines (semantics.md §2.7); training settings left untouched
-            model = dict(type='BasicGaussianDiffusion', num_timesteps=4000,
+            model = dict(type='BasicGaussianDiffusion', num_timesteps=num_timesteps,
                          denoising=dict(type='DenoisingUnet', image_size=32))
             # mmgen-migrate: MOD005 unsupported: `optimizer` belongs to a model MMagic 1.x cannot train: not converted
             optimizer = dict(denoising=dict(type='AdamW', lr=1e-4, weight_decay=0))

@@ -12,10 +12,15 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
-from . import __version__, report
-from .convert import FAILED, UNCHANGED, ConvertOptions, Converter, UsageError, discover, write_results
+from . import __version__, report, reports
+from . import settings as settings_mod
+from .convert import FAILED, UNCHANGED, ConvertOptions, UsageError, discover, write_results
+from .parallel import convert_batch
+from .reports import ReportFormatError
 from .rules import UnknownRuleError, all_rules, resolve_selection
+from .settings import SettingsError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -43,54 +48,153 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+FORMATS = ("text", "json", "github", "sarif")
+
+
 @cli.command()
-@click.argument("src", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file (for a file) or folder (for a folder).")
+@click.argument("srcs", metavar="SRC...", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Output file (for a file) or folder (for a folder or several files).")
 @click.option("--in-place", is_flag=True, help="Overwrite the input files with their conversion.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing anything.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change or needs review.")
 @click.option("--select", multiple=True, help="Only these rules (ids or prefixes, comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rules (ids or prefixes, comma-separated).")
 @click.option("--exclude", multiple=True, help="Glob of files to skip in a folder (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report format.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply --exclude to files named on the command line too (for pre-commit).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Report on stdout: text (default), json, github (Actions annotations), sarif (SARIF 2.1.0).")
+@click.option("--report", "report_path", type=click.Path(path_type=Path),
+              help="Also write a review report to this file (.md, .html, .json or .sarif).")
+@click.option("--report-format", type=click.Choice(["md", "html", "json", "sarif"]), default=None,
+              help="Format of --report (default: from its extension).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Convert with N processes (0: one per CPU). Output is identical to -j 1.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read [tool.mmgen-migrate] from this pyproject.toml instead of the nearest one.")
+@click.option("--isolated", is_flag=True, help="Ignore every pyproject.toml.")
 @click.option("--stdin-filename", type=click.Path(path_type=Path),
               help="With SRC '-': where the config would live (resolves its _base_ files).")
-@click.option("-v", "--verbose", is_flag=True, help="List every change, not only those that need review.")
+@click.option("-v", "--verbose/--no-verbose", default=None,
+              help="List every change, not only those that need review; a status line per file in batches.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("--verify", "run_verify", is_flag=True,
               help="Also train old and new config a few iterations and compare (needs torch).")
-def convert(src, output, in_place, show_diff, check, select, ignore, exclude, fmt, stdin_filename, verbose, quiet,
-            run_verify):
-    """Convert SRC (a config file, a folder of configs, or - for stdin).
+def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, force_exclude, fmt, report_path,
+            report_format, jobs, config_path, isolated, stdin_filename, verbose, quiet, run_verify):
+    """Convert SRC (config files, folders of configs, or - for stdin).
 
     \b
     mmgen-migrate convert old.py -o new.py
-    mmgen-migrate convert configs/ -o configs_1x/
+    mmgen-migrate convert configs/ -o configs_1x/ -j 4 --report review.html
     mmgen-migrate convert configs/ --check --diff
+    mmgen-migrate convert a.py b.py --check --format github
+
+    Settings come from [tool.mmgen-migrate] in the nearest pyproject.toml;
+    command-line flags win.
     """
     err = _err_console()
     try:
-        code = _convert(src, output, in_place, show_diff, check, _split(select), _split(ignore), list(exclude), fmt,
-                        stdin_filename, verbose, quiet, run_verify, err)
-    except (UsageError, UnknownRuleError) as exc:
-        err.print(f"[red]error[/]: {exc}")
+        opts = _resolve_settings(config_path, isolated, select=_split(select), ignore=_split(ignore),
+                                 exclude=list(exclude), fmt=fmt, report_path=report_path,
+                                 report_format=report_format, jobs=jobs, verbose=verbose)
+        code = _convert(list(srcs), output, in_place, show_diff, check, opts, force_exclude, stdin_filename,
+                        quiet, run_verify, err)
+    except (UsageError, UnknownRuleError, SettingsError, ReportFormatError) as exc:
+        err.print(f"[red]error[/]: {escape(str(exc))}", highlight=False)
         code = EXIT_ERROR
     sys.exit(code)
 
 
-def _convert(src, output, in_place, show_diff, check, select, ignore, exclude, fmt, stdin_filename, verbose, quiet,
-             run_verify, err) -> int:
+def _resolve_settings(config_path, isolated, **cli) -> dict:
+    """Command-line values over ``[tool.mmgen-migrate]`` over defaults."""
+    if isolated and config_path:
+        raise UsageError("--config and --isolated exclude each other")
+    conf = settings_mod.Settings() if isolated else settings_mod.load(config_path)
+
+    def pick(name, conf_value, default=None):
+        value = cli[name]
+        if value not in (None, [], ()):
+            return value
+        return conf_value if conf_value not in (None, []) else default
+
+    return {
+        "select": pick("select", conf.select),
+        "ignore": pick("ignore", conf.ignore),
+        "exclude": pick("exclude", conf.exclude, []),
+        "fmt": pick("fmt", conf.format, "text"),
+        "report_path": pick("report_path", conf.report),
+        "report_format": pick("report_format", conf.report_format),
+        "jobs": pick("jobs", conf.jobs, 1),
+        "verbose": bool(pick("verbose", conf.verbose, False)),
+        "settings_file": conf.path,
+    }
+
+
+def _excluded(path: Path, patterns) -> bool:
+    import fnmatch
+
+    shown = os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
+    return any(fnmatch.fnmatch(shown, pat) or fnmatch.fnmatch(path.name, pat) for pat in patterns)
+
+
+def _collect_many(srcs, output, in_place, dry, exclude, force_exclude):
+    """Several SRC: files and folders, converted together (their ``_base_``
+    links to each other are kept), relative names from their common folder."""
+    if any(str(s) == "-" for s in srcs):
+        raise UsageError("'-' (stdin) cannot be combined with other SRC")
+    if not (output or in_place or dry):
+        raise UsageError("several SRC: give -o OUTPUT_FOLDER, --in-place, --diff or --check")
+    if output and output.exists() and not output.is_dir():
+        raise UsageError(f"{output}: output for several SRC must be a folder")
+    files: list[Path] = []
+    anchors: list[str] = []
+    for src in srcs:
+        if src.is_dir():
+            if output and _inside(output, src):
+                raise UsageError(f"{output}: the output folder is inside the input folder {src}; choose one outside it")
+            files.extend(discover(src, exclude))
+            anchors.append(os.path.abspath(src))
+        elif src.exists() or src.is_symlink():
+            if force_exclude and _excluded(src, exclude):
+                continue
+            files.append(src)
+            anchors.append(os.path.dirname(os.path.abspath(src)))
+        else:
+            raise UsageError(f"{src}: no such file or folder")
+    unique: dict[str, Path] = {}
+    for f in files:
+        unique.setdefault(os.path.abspath(f), f)
+    files = list(unique.values())
+    root = Path(os.path.commonpath(anchors)) if anchors else Path.cwd()
+    return files, root
+
+
+def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdin_filename, quiet, run_verify,
+             err) -> int:
+    fmt, verbose = opts["fmt"], opts["verbose"]
+    exclude = opts["exclude"]
     dry = show_diff or check
+    if not srcs:
+        raise UsageError("give a config file, a folder or - (stdin) to convert")
     if in_place and output:
         raise UsageError("--in-place and --output exclude each other")
     if dry and (in_place or output):
         raise UsageError("--diff/--check write nothing; drop --in-place/--output")
-    resolve_selection(select, ignore)  # fail early on unknown rule ids
-    options = ConvertOptions(select=select, ignore=ignore)
+    resolve_selection(opts["select"], opts["ignore"])  # fail early on unknown rule ids
+    options = ConvertOptions(select=opts["select"], ignore=opts["ignore"])
+    report_path = opts["report_path"]
+    report_fmt = reports.format_for(report_path, opts["report_format"]) if report_path else None
 
     stdin_tmp = None
-    if str(src) == "-":
+    batch = False
+    if len(srcs) > 1:
+        files, root = _collect_many(srcs, output, in_place, dry, exclude, force_exclude)
+        single, batch = False, True
+        if not files:
+            raise UsageError("no config files (*.py) to convert")
+    elif str(srcs[0]) == "-":
         if in_place:
             raise UsageError("--in-place needs a file, not stdin")
         text = click.get_text_stream("stdin").read()
@@ -100,31 +204,42 @@ def _convert(src, output, in_place, show_diff, check, select, ignore, exclude, f
             fh.write(text)
         stdin_tmp = Path(name)
         files, root, single = [stdin_tmp], stdin_tmp.parent, True
-    elif src.is_dir():
+    elif srcs[0].is_dir():
+        src = srcs[0]
         if not (output or in_place or dry):
             raise UsageError(f"{src} is a folder: give -o OUTPUT_FOLDER, --in-place, --diff or --check")
         if output and output.exists() and not output.is_dir():
             raise UsageError(f"{output}: output for a folder must be a folder")
         if output and _inside(output, src):
             raise UsageError(f"{output}: the output folder is inside the input folder {src}; choose one outside it")
-        files, root, single = discover(src, exclude), src, False
+        files, root, single, batch = discover(src, exclude), src, False, True
         if not files:
             raise UsageError(f"{src}: no config files (*.py) found")
-    elif src.exists() or src.is_symlink():
+    elif srcs[0].exists() or srcs[0].is_symlink():
+        src = srcs[0]
+        if force_exclude and _excluded(src, exclude):
+            if not quiet:
+                err.print(f"{escape(str(src))}: excluded", highlight=False)
+            return EXIT_OK
         if output and output.is_dir():
             output = output / src.name
         if output and output.resolve() == src.resolve():
             raise UsageError(f"{output}: output is the input file; use --in-place to overwrite it")
         files, root, single = [src], src.parent, True
     else:
-        raise UsageError(f"{src}: no such file or folder")
+        raise UsageError(f"{srcs[0]}: no such file or folder")
+
+    to_stdout = single and not output and not in_place and not dry
+    if to_stdout and fmt in ("github", "sarif"):
+        raise UsageError(f"--format {fmt} prints the report on stdout, where the converted config would go; "
+                         "give -o, --in-place, --diff or --check")
 
     try:
-        import tempfile as _tf
-
-        conv = Converter(files, root, options)
-        with _tf.TemporaryDirectory(prefix="mmgen-migrate-") as staging:
-            results = conv.run(Path(staging))
+        progress = BatchProgress(err, total=len(files), verbose=verbose, check=check,
+                                 enabled=batch and not quiet)
+        with progress:
+            results = convert_batch(files, root, options, jobs=opts["jobs"] if batch else 1,
+                                    on_result=progress.advance)
         if stdin_tmp is not None:
             for r in results:
                 r.rel = str(stdin_filename or "-")
@@ -132,7 +247,6 @@ def _convert(src, output, in_place, show_diff, check, select, ignore, exclude, f
         if stdin_tmp is not None:
             stdin_tmp.unlink(missing_ok=True)
 
-    to_stdout = single and not output and not in_place and not dry
     if not dry and not to_stdout:
         if in_place:
             write_results(results, lambda r: r.source if r.status != UNCHANGED else None)
@@ -144,15 +258,21 @@ def _convert(src, output, in_place, show_diff, check, select, ignore, exclude, f
 
     verify_results = {}
     if run_verify:
-        verify_results = _verify(results, err, quiet or fmt == "json")
+        verify_results = _verify(results, err, quiet or fmt in ("json", "sarif"))
 
-    if fmt == "json":
-        data = report.to_json(results, include_diff=show_diff, include_text=to_stdout)
-        if verify_results:
-            for entry in data["files"]:
-                if entry["path"] in verify_results:
-                    entry["verify"] = verify_results[entry["path"]].to_json()
-        click.echo(json.dumps(data, indent=2))
+    if report_path:
+        reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
+
+    if fmt in ("json", "sarif", "github"):
+        doc = reports.build_document(results, verify=verify_results, check=check, include_diff=show_diff,
+                                     include_text=to_stdout)
+        if fmt == "github" and show_diff:
+            out = Console(highlight=False, soft_wrap=True)
+            for r in results:
+                report.print_diff(out, r)
+        click.echo(reports.render(fmt, doc, verbose=verbose), nl=False)
+        if fmt == "github" and not quiet:
+            report.render_text(err, results, verbose=False, check=check)
     else:
         out = Console(highlight=False, soft_wrap=True)
         if to_stdout and results and results[0].new_text is not None:
@@ -163,9 +283,11 @@ def _convert(src, output, in_place, show_diff, check, select, ignore, exclude, f
         if quiet:
             for r in results:
                 if r.status == FAILED:
-                    err.print(f"[red]error[/]: {r.rel}: {r.error}")
+                    err.print(f"[red]error[/]: {escape(r.rel)}: {escape(r.error or '')}", highlight=False)
         else:
             report.render_text(err, results, verbose=verbose, check=check)
+    if report_path and not quiet:
+        err.print(f"report written to {escape(str(report_path))} ({report_fmt})", highlight=False)
 
     if any(r.status == FAILED for r in results):
         return EXIT_ERROR
@@ -176,6 +298,55 @@ def _convert(src, output, in_place, show_diff, check, select, ignore, exclude, f
     if any(r.needs_review for r in results) or any(v.exit_code != 0 for v in verify_results.values()):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+class BatchProgress:
+    """Progress of a batch on stderr: a rich progress bar on a terminal, a
+    plain line every tenth of the files otherwise; with ``verbose``, one
+    status line per file as it finishes."""
+
+    def __init__(self, console: Console, *, total: int, verbose: bool, check: bool, enabled: bool):
+        self.console, self.total, self.verbose, self.check = console, total, verbose, check
+        self.enabled = enabled and total > 0
+        self.done = 0
+        self.bar = None
+        self.task = None
+        self.step = max(1, total // 10)
+
+    def __enter__(self):
+        if self.enabled and self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("{task.description}"), console=self.console, transient=True)
+            self.bar.__enter__()
+            self.task = self.bar.add_task("", total=self.total)
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+    def _status(self, res) -> str:
+        if res.status == FAILED:
+            return f"[red]failed[/]: {escape(res.error or '')}"
+        verb = {"converted": "would convert" if self.check else "converted", "unchanged": "unchanged"}[res.status]
+        n = len(res.changes)
+        review = sum(1 for c in res.changes if c.severity.value != "exact")
+        extra = f", {review} to review" if review else ""
+        return f"{verb} ({n} change{'s' if n != 1 else ''}{extra})" if n else verb
+
+    def advance(self, res) -> None:
+        if not self.enabled:
+            return
+        self.done += 1
+        if self.verbose:
+            self.console.print(f"[{self.done}/{self.total}] {escape(res.rel)}: {self._status(res)}", highlight=False)
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=escape(res.rel))
+        elif not self.verbose and (self.done % self.step == 0 or self.done == self.total):
+            self.console.print(f"progress: {self.done}/{self.total} files", highlight=False)
 
 
 def _verify(results, err, quiet) -> dict:

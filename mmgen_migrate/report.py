@@ -1,4 +1,5 @@
-"""Rendering conversion results: terminal text and JSON.
+"""Rendering conversion results on the terminal (text, diffs); the JSON,
+Markdown, HTML, SARIF and GitHub formats live in :mod:`mmgen_migrate.reports`.
 
 Library code returns data (:class:`~mmgen_migrate.convert.FileResult`); this
 module only renders it.
@@ -7,17 +8,15 @@ module only renders it.
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 from typing import Sequence
 
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__
 from .convert import CONVERTED, FAILED, UNCHANGED, FileResult
 from .model import MISSING, Severity, format_path
-
-JSON_SCHEMA = "mmgen-migrate.report/1"
+from .reports.document import SCHEMA as JSON_SCHEMA  # noqa: F401
+from .reports.document import summary
 
 _SEV_STYLE = {
     Severity.EXACT: "green",
@@ -25,21 +24,6 @@ _SEV_STYLE = {
     Severity.UNSUPPORTED: "magenta",
     Severity.ERROR: "red",
 }
-
-
-def summary(results: Sequence[FileResult]) -> dict:
-    status = Counter(r.status for r in results)
-    sev = Counter(c.severity.value for r in results for c in r.changes)
-    by_rule = Counter(c.rule for r in results for c in r.changes)
-    return {
-        "files": len(results),
-        "converted": status.get(CONVERTED, 0),
-        "unchanged": status.get(UNCHANGED, 0),
-        "failed": status.get(FAILED, 0),
-        "changes": sum(len(r.changes) for r in results),
-        "by_severity": {s.value: sev.get(s.value, 0) for s in Severity},
-        "by_rule": dict(sorted(by_rule.items())),
-    }
 
 
 def unified_diff(res: FileResult, color: bool = False) -> str:
@@ -124,22 +108,9 @@ def render_text(console: Console, results: Sequence[FileResult], *, verbose: boo
     )
 
 
-def to_json(results: Sequence[FileResult], *, include_diff: bool = False, include_text: bool = False) -> dict:
-    """The JSON report (schema ``mmgen-migrate.report/1``; see README)."""
-    files = []
-    for res in results:
-        entry = {
-            "path": res.rel,
-            "status": res.status,
-            "is_base": res.is_base,
-            "error": res.error,
-            "inlined_bases": res.inlined_bases,
-            "destination": str(res.destination) if res.destination else None,
-            "changes": [c.to_json() for c in res.changes],
-        }
-        if include_diff:
-            entry["diff"] = unified_diff(res)
-        if include_text:
-            entry["output"] = res.new_text
-        files.append(entry)
-    return {"schema": JSON_SCHEMA, "version": __version__, "summary": summary(results), "files": files}
+def to_json(results: Sequence[FileResult], *, include_diff: bool = False, include_text: bool = False,
+            verify=None, check: bool = False) -> dict:
+    """The JSON report (schema ``mmgen-migrate.report/1``; see docs/report-schema.md)."""
+    from .reports import build_document
+
+    return build_document(results, verify=verify, check=check, include_diff=include_diff, include_text=include_text)

@@ -1,0 +1,183 @@
+"""Converting many files, on one or several processes, with progress callbacks.
+
+``-j N`` must give exactly what ``-j 1`` gives.  A file's conversion depends
+only on itself and on its ``_base_`` files inside the converted set (their
+converted targets, whether they failed) and on whether some file of the set
+uses it as a base.  So we cut the set into *units*: each file that no other
+file uses as a base (a "leaf", e.g. a model config) together with all its
+in-set bases, transitively.  Converting a unit with the ordinary
+:class:`~mmgen_migrate.convert.Converter` gives every file of it the result it
+gets in the whole set: a base shared by several units is converted in each of
+them, identically (bases are small; this is what lets a zoo whose configs all
+share ``_base_/default_runtime.py`` still spread over N processes, where
+cutting at connected components would leave one group).  Units are packed into
+batches of neighbouring files (neighbours share bases, so duplicated work
+stays small), batches run in worker processes, and the results come back in
+the input order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from .convert import ConvertOptions, Converter, FileResult
+from .load import ConfigError, read_source
+
+OnResult = Callable[[FileResult], None]
+
+
+def cpu_jobs(jobs: Optional[int]) -> int:
+    """``-j`` value → number of processes (0 or None: one per CPU)."""
+    if not jobs:
+        return max(1, os.cpu_count() or 1)
+    return max(1, jobs)
+
+
+class _ReportingConverter(Converter):
+    """A Converter that tells ``on_result`` about each file as soon as it is
+    done (the base class sets a failed file's status right after
+    ``_convert_one`` raises, so a file is reported when the next one starts,
+    and the last one when the run ends)."""
+
+    def __init__(self, *args, on_result: Optional[OnResult] = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._on_result = on_result
+        self._pending: Optional[FileResult] = None
+
+    def _flush(self) -> None:
+        if self._pending is not None and self._on_result is not None:
+            self._on_result(self._pending)
+        self._pending = None
+
+    def _convert_one(self, path, res, staging):
+        self._flush()
+        self._pending = res
+        super()._convert_one(path, res, staging)
+
+    def run(self, staging: Path) -> list[FileResult]:
+        try:
+            return super().run(staging)
+        finally:
+            self._flush()
+
+
+def _bases_in_set(files: Sequence[Path]) -> dict[Path, list[Path]]:
+    in_set = set(files)
+    out = {}
+    for f in files:
+        try:
+            bases = read_source(f).bases
+        except ConfigError:
+            bases = []
+        out[f] = [b for b in bases if b in in_set]
+    return out
+
+
+def units(files: Sequence[Path]) -> list[list[Path]]:
+    """Self-contained units of ``files`` (absolute paths), each in input order;
+    every file is in at least one unit."""
+    bases = _bases_in_set(files)
+    used = {b for bs in bases.values() for b in bs}
+    order = {f: i for i, f in enumerate(files)}
+
+    def closure(roots: Sequence[Path]) -> set[Path]:
+        seen: set[Path] = set()
+        stack = list(roots)
+        while stack:
+            f = stack.pop()
+            if f in seen:
+                continue
+            seen.add(f)
+            stack.extend(bases[f])
+        return seen
+
+    out: list[set[Path]] = []
+    covered: set[Path] = set()
+    for f in files:
+        if f not in used:  # nobody's base: a leaf
+            unit = closure([f])
+            out.append(unit)
+            covered |= unit
+    rest = [f for f in files if f not in covered]  # only reachable through a `_base_` cycle
+    if rest:
+        out.append(closure(rest))
+    return [sorted(u, key=order.__getitem__) for u in out]
+
+
+def batches(files: Sequence[Path], jobs: int) -> list[list[Path]]:
+    """Units packed into about ``4 * jobs`` batches of neighbouring files."""
+    us = units(files)
+    if not us:
+        return []
+    order = {f: i for i, f in enumerate(files)}
+    per_batch = max(1, -(-len(us) // (4 * jobs)))
+    out = []
+    for i in range(0, len(us), per_batch):
+        members = set().union(*map(set, us[i: i + per_batch]))
+        out.append(sorted(members, key=order.__getitem__))
+    return out
+
+
+def _run_batch(files: list[Path], root: Optional[Path], options: ConvertOptions) -> list[FileResult]:
+    conv = Converter(files, root, options)
+    with tempfile.TemporaryDirectory(prefix="mmgen-migrate-") as staging:
+        return conv.run(Path(staging))
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        # Not fork: the parent may run a progress-bar thread.  The server
+        # imports the converter (and MMEngine) once; workers fork from it.
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["mmgen_migrate.parallel"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def convert_batch(
+    files: Sequence[Path],
+    root: Optional[Path],
+    options: Optional[ConvertOptions] = None,
+    *,
+    jobs: int = 1,
+    on_result: Optional[OnResult] = None,
+) -> list[FileResult]:
+    """Convert ``files`` (nothing written but a temporary staging folder);
+    results in the order of ``files``.  ``on_result`` is called once per
+    file, as files finish."""
+    options = options or ConvertOptions()
+    absolute = [Path(os.path.abspath(f)) for f in files]
+    jobs = cpu_jobs(jobs)
+    groups = batches(absolute, jobs) if jobs > 1 and len(absolute) > 1 else []
+    if len(groups) <= 1:
+        conv = _ReportingConverter(absolute, root, options, on_result=on_result)
+        with tempfile.TemporaryDirectory(prefix="mmgen-migrate-") as staging:
+            return conv.run(Path(staging))
+
+    found: dict[Path, FileResult] = {}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), mp_context=_context()) as pool:
+        pending = {pool.submit(_run_batch, g, root, options): i for i, g in enumerate(groups)}
+        done_batches: dict[int, list[FileResult]] = {}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                index = pending.pop(fut)
+                done_batches[index] = fut.result()
+                for res in done_batches[index]:
+                    if res.source not in found:
+                        found[res.source] = res
+                        if on_result is not None:
+                            on_result(res)
+    # The same file may come back from several batches (a shared base); all
+    # copies are equal, keep the first batch's so the choice is deterministic.
+    first: dict[Path, FileResult] = {}
+    for index in sorted(done_batches):
+        for res in done_batches[index]:
+            first.setdefault(res.source, res)
+    return [first[p] for p in absolute if p in first]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from . import emit as emit_mod
+from .scratch import scratch_dir
 from .load import ConfigError, SourceFile, find_cycle, load_effective, read_source
 from .model import (
     MISSING,
@@ -287,13 +288,13 @@ def convert_files(
     """Convert ``files`` in memory (nothing written outside a temporary
     staging folder).  ``root`` is the folder relative names are taken from."""
     conv = Converter(files, root, options)
-    with tempfile.TemporaryDirectory(prefix="mmgen-migrate-") as tmp:
+    with scratch_dir("mmgen-migrate-") as tmp:
         return conv.run(Path(tmp))
 
 
 def convert_text(text: str, *, filename: str = "config.py", options: ConvertOptions | None = None) -> FileResult:
     """Convert one config given as text (no ``_base_`` files)."""
-    with tempfile.TemporaryDirectory(prefix="mmgen-migrate-in-") as tmp:
+    with scratch_dir("mmgen-migrate-in-") as tmp:
         path = Path(tmp) / filename
         path.write_text(text, encoding="utf-8", newline="")
         results = convert_files([path], Path(tmp), options)
@@ -302,14 +303,13 @@ def convert_text(text: str, *, filename: str = "config.py", options: ConvertOpti
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file,
-    never a partial one."""
+    never a partial one (a temporary file in the same folder, then an atomic
+    rename).  No fsync: this guards against interrupted runs, not power loss."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         try:
             shutil.copymode(path, tmp)
         except OSError:

@@ -1,0 +1,162 @@
+#!/usr/bin/env python
+"""Benchmark: convert a generated tree of 0.x configs with `_base_` chains.
+
+    python benchmarks/bench_convert.py [--configs 150] [--repeat 3]
+
+Prints files/second, wall time and peak memory of `mmgen-migrate convert
+TREE -o OUT` (a fresh process each time, interpreter start included), and the
+same for a no-op LibCST codemod over the same tree, for comparison.
+
+Target (issue #2): the whole tree (>= 150 configs) in under 3 s wall on a
+2-core machine, i.e. at least as fast as the no-op LibCST codemod.  This
+script only prints figures; nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FAMILIES = {
+    "biggan": ("BasiccGAN", "BigGANGenerator", "BigGANDiscriminator", "hinge"),
+    "sngan": ("BasiccGAN", "SNGANGenerator", "ProjDiscriminator", "hinge"),
+    "dcgan": ("StaticUnconditionalGAN", "DCGANGenerator", "DCGANDiscriminator", "vanilla"),
+    "lsgan": ("StaticUnconditionalGAN", "LSGANGenerator", "LSGANDiscriminator", "lsgan"),
+    "stylegan2": ("StaticUnconditionalGAN", "StyleGANv2Generator", "StyleGAN2Discriminator", "wgan-logistic-ns"),
+}
+
+
+def model_base(family: str) -> str:
+    mtype, gen, disc, loss = FAMILIES[family]
+    return f"""# {family} model (generated for the benchmark)
+model = dict(
+    type='{mtype}',
+    generator=dict(type='{gen}', out_size=64, base_channels=64),
+    discriminator=dict(type='{disc}', in_size=64, base_channels=64),
+    gan_loss=dict(type='GANLoss', gan_type='{loss}'))
+train_cfg = dict(disc_steps=1)
+test_cfg = None
+optimizer = dict(
+    generator=dict(type='Adam', lr=0.0002, betas=(0.0, 0.999)),
+    discriminator=dict(type='Adam', lr=0.0002, betas=(0.0, 0.999)))
+"""
+
+
+DATASET = """dataset_type = 'UnconditionalImageDataset'
+train_pipeline = [
+    dict(type='LoadImageFromFile', key='real_img'),
+    dict(type='Resize', keys=['real_img'], scale=(64, 64)),
+    dict(type='Normalize', keys=['real_img'], mean=[127.5] * 3, std=[127.5] * 3),
+]
+data = dict(samples_per_gpu={bs}, workers_per_gpu=4,
+            train=dict(type=dataset_type, imgs_root='data/{name}', pipeline=train_pipeline))
+"""
+
+RUNTIME = """checkpoint_config = dict(interval=10000, by_epoch=False)
+log_config = dict(interval=100, hooks=[dict(type='TextLoggerHook')])
+dist_params = dict(backend='nccl')
+log_level = 'INFO'
+load_from = None
+resume_from = None
+workflow = [('train', 10000)]
+runner = dict(type='DynamicIterBasedRunner', is_dynamic_ddp=False, pass_training_status=True)
+"""
+
+
+def generate(root: Path, n_configs: int) -> int:
+    """Write a config zoo: model/dataset/runtime bases, a family base per
+    family (two levels), then leaves and leaf variants (chains of 4)."""
+    (root / "_base_" / "models").mkdir(parents=True)
+    (root / "_base_" / "datasets").mkdir()
+    for fam in FAMILIES:
+        (root / "_base_" / "models" / f"{fam}_64.py").write_text(model_base(fam))
+    for name, bs in (("ffhq", 32), ("celeba", 64), ("lsun", 16)):
+        (root / "_base_" / "datasets" / f"{name}.py").write_text(DATASET.format(name=name, bs=bs))
+    (root / "_base_" / "default_runtime.py").write_text(RUNTIME)
+    count = len(FAMILIES) + 4
+    i = 0
+    families = list(FAMILIES)
+    while count < n_configs:
+        fam = families[i % len(families)]
+        folder = root / fam
+        folder.mkdir(exist_ok=True)
+        data = ("ffhq", "celeba", "lsun")[i % 3]
+        leaf = folder / f"{fam}_{data}_{i:03d}.py"
+        accu = (1, 2, 4)[i % 3]
+        disc = accu * (1 + i % 3)
+        leaf.write_text(
+            f"_base_ = ['../_base_/models/{fam}_64.py', '../_base_/datasets/{data}.py',\n"
+            f"          '../_base_/default_runtime.py']\n\n"
+            f"n_disc = {disc}  # D passes per G phase\n"
+            f"train_cfg = dict(disc_steps=n_disc, batch_accumulation_steps={accu})\n"
+            f"optimizer = dict(generator=dict(lr=0.0001 * {1 + i % 4}))\n"
+            f"total_iters = {100000 + i * 1000}\n"
+        )
+        count += 1
+        if count < n_configs:
+            variant = folder / f"{fam}_{data}_{i:03d}_lr.py"
+            variant.write_text(
+                f"_base_ = './{leaf.name}'\n"
+                f"# a variant that only changes the discriminator lr\n"
+                f"optimizer = dict(discriminator=dict(lr=0.0004))\n"
+            )
+            count += 1
+        i += 1
+    return count
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--configs", type=int, default=150)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    exe = shutil.which("mmgen-migrate") or str(Path(sys.executable).with_name("mmgen-migrate"))
+    with tempfile.TemporaryDirectory(prefix="mmgen-migrate-bench-") as tmp:
+        tree = Path(tmp) / "configs"
+        n = generate(tree, args.configs)
+        print(f"tree: {n} configs ({sum(1 for _ in tree.rglob('*.py'))} files) in {tree}")
+        ours = []
+        for k in range(args.repeat):
+            out = Path(tmp) / f"out{k}"
+            wall, peak = timed([exe, "convert", str(tree), "-o", str(out), "-q"])
+            converted = sum(1 for _ in out.rglob("*.py"))
+            ours.append(wall)
+        best = min(ours)
+        print(f"mmgen-migrate convert: best {best:.2f} s of {args.repeat} "
+              f"({n / best:.0f} files/s, {converted} files written), peak RSS {peak / 1024:.0f} MiB")
+        codemod = []
+        for k in range(args.repeat):
+            copy = Path(tmp) / f"cm{k}"
+            shutil.copytree(tree, copy)
+            wall, cm_peak = timed([sys.executable, "-m", "libcst.tool", "codemod", "-x",
+                                   "libcst.codemod.commands.noop.NOOPCommand", "--no-format",
+                                   "--hide-progress", str(copy)])
+            codemod.append(wall)
+        cbest = min(codemod)
+        print(f"no-op LibCST codemod:  best {cbest:.2f} s of {args.repeat} ({n / cbest:.0f} files/s)")
+        print(f"ratio convert / no-op codemod: {best / cbest:.2f} "
+              f"({'faster' if best <= cbest else 'slower'} than the no-op codemod); target: < 3 s wall "
+              f"({'met' if best < 3 else 'NOT met'}) on {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -159,9 +159,32 @@ class _Emitter:
                 return None
         return node
 
+    def changed_names(self, order: list[str]) -> set[str]:
+        """Config keys whose statements this edit rewrites, moves or removes.
+
+        A kept statement that reads such a name (``wandb_cfg = dict(model=model)``)
+        would see the new value when the output runs, so it changes too, and
+        so on until nothing more changes."""
+        t, bv, old = self.inp.target, self.inp.base_view, self.inp.old_effective
+        keys = [n for n in order if n not in ("_base_", "*") and (n in t or n in old or n in bv)]
+        changed = {n for n in keys if not self.keeps(n)}
+        grew = True
+        while grew:
+            grew = False
+            for name in keys:
+                if name in changed:
+                    continue
+                stmts = self.simple_defs.get(name, []) + self.complex_defs.get(name, [])
+                if any(staticeval.referenced_names(self.body[i]) & changed for i in stmts):
+                    changed.add(name)
+                    grew = True
+        return changed
+
     def reusable(self, node: cst.BaseExpression | None, value: Any, at: int) -> bool:
         if node is None:
             return False
+        if staticeval.referenced_names(node) & getattr(self, "changed", set()):
+            return False  # the name is rewritten: its value in the output differs from the source's
         try:
             got = staticeval.evaluate(node, self.bindings.env(at))
         except (staticeval.Unknown, RecursionError):
@@ -359,13 +382,9 @@ class _Emitter:
         append: list[cst.SimpleStatementLine] = []
         removed_names: list[str] = []
 
+        self.changed = self.changed_names(order)
         for name in order:
-            if name == "_base_" or name == "*":
-                continue
-            is_key = name in t or name in old or name in bv
-            if not is_key:
-                continue  # imports, functions: not config keys
-            if self.keeps(name):
+            if name not in self.changed:
                 continue
             simple = self.simple_defs.get(name, [])
             complex_ = self.complex_defs.get(name, [])
@@ -622,6 +641,8 @@ def _literal(value: Any) -> str:
         if text in ("inf", "-inf", "nan"):
             return f"float({text!r})"
         return text
+    if isinstance(value, range):  # mmcv config dumps write `gpu_ids = range(0, 1)`
+        return repr(value)
     if isinstance(value, (list, tuple, dict)):
         raise AssertionError("containers are rendered by the emitter")
     raise EmitError(f"a value of type {type(value).__name__} ({value!r:.40}) cannot be written into a config")

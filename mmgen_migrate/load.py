@@ -65,17 +65,32 @@ def read_source(path: Path, text: str | None = None) -> SourceFile:
             ) from None
     else:
         raw = text.encode("utf-8")
+    if text.startswith("\ufeff"):
+        raise ConfigError("the file starts with a UTF-8 byte-order mark (BOM), which MMEngine cannot read; "
+                          "save it as UTF-8 without BOM")
     if not text.strip():
         raise ConfigError("file is empty: nothing to convert")
     try:
         module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        raise ConfigError(f"syntax error at line {exc.raw_line}, column {exc.raw_column}: {_one_line(exc.message)}") from None
-    except Exception as exc:  # libcst native parser errors
-        raise ConfigError(f"syntax error: {_one_line(str(exc))}") from None
+    except Exception as exc:  # libcst's errors; Python's own message is clearer
+        raise ConfigError(_syntax_error(text, exc)) from None
     src = SourceFile(path=path, raw=raw, text=text, module=module, newline=module.default_newline)
     _read_bases(src)
     return src
+
+
+def _syntax_error(text: str, exc: Exception) -> str:
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as err:
+        return f"syntax error at line {err.lineno}: {_one_line(err.msg)}"
+    except (ValueError, RecursionError, MemoryError) as err:
+        return f"cannot parse the file: {_one_line(str(err))}"
+    if isinstance(exc, cst.ParserSyntaxError):
+        return f"syntax error at line {exc.raw_line}, column {exc.raw_column}: {_one_line(exc.message)}"
+    return f"cannot parse the file: {_one_line(str(exc))}"
 
 
 def _read_bases(src: SourceFile) -> None:
@@ -99,7 +114,7 @@ def _read_bases(src: SourceFile) -> None:
         return  # mmengine uses the first `_base_ =` line
 
 
-def load_effective(path: Path, *, new_style: bool = False) -> dict:
+def load_effective(path: Path, *, new_style: bool = False, notes: list[str] | None = None) -> dict:
     """The effective config MMEngine builds for ``path`` (bases merged), as
     plain dicts.  Raises :class:`ConfigError` with a one-line reason.
 
@@ -109,13 +124,58 @@ def load_effective(path: Path, *, new_style: bool = False) -> dict:
     read the way MMCV read it (``import numpy`` allowed); with ``new_style``
     the file is read exactly as MMEngine's ``Config.fromfile`` reads a 1.x
     config by default, which is how the converted output is checked.
+    Remarks about how the file loaded are appended to ``notes``.
     """
     from .worker import EvaluationError, shared_worker
 
     try:
-        return shared_worker().load(path, lazy_import=None if new_style else False)
+        return shared_worker().load(path, lazy_import=None if new_style else False, notes=notes)
     except EvaluationError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def misread_as_lazy(path: str | Path) -> str | None:
+    """The import that makes MMEngine read ``path`` as a new-style
+    (lazy-import) config although it is a classic one, if that is the case.
+
+    MMEngine 0.10 (``Config._is_lazy_import``) takes a file without
+    ``_base_`` that imports a module it does not count as builtin for a
+    lazy-import config.  It decides "builtin" from the module's file
+    location, so on Python 3.11+ even ``os`` (a frozen module) counts as
+    third-party; such a config then fails to load with a bare RuntimeError
+    as soon as it calls ``os.path.join``.
+    """
+    import ast
+
+    from mmengine.config import Config
+    from mmengine.config.utils import _is_builtin_module
+
+    try:
+        if not Config._is_lazy_import(str(path)):
+            return None
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except Exception:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.With):
+            return None  # `with read_base():`: a real new-style config
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if not _is_builtin_module(alias.name):
+                    return alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if not _is_builtin_module(node.module):
+                return node.module
+    return None
+
+
+def lazy_misread_note(module: str) -> str:
+    return (
+        f"MMEngine's `Config.fromfile` reads this file as a new-style (lazy-import) config because it imports "
+        f"`{module}` and has no `_base_`, and then fails to load it; it loads as a classic config with "
+        "`Config.fromfile(path, lazy_import=False)` (or give it a `_base_`, or move the import out)"
+    )
 
 
 def one_line(text: str) -> str:
@@ -132,11 +192,14 @@ def load_in_process(path: str | Path, *, lazy_import: bool | None = False) -> di
     this; the converter never does)."""
     from mmengine.config import Config
 
+    from .basecache import cached_bases
+
     sink = io.StringIO()
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             warnings.simplefilter("ignore")
-            cfg = Config.fromfile(str(path), import_custom_modules=False, lazy_import=lazy_import)
+            with cached_bases():
+                cfg = Config.fromfile(str(path), import_custom_modules=False, lazy_import=lazy_import)
             return cfg.to_dict()
     except RecursionError:
         raise ConfigError("`_base_` files include each other (a cycle), or a value nests too deeply") from None

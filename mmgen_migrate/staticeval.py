@@ -57,6 +57,7 @@ _SAFE_CALLS = {
     "abs": abs,
     "round": round,
     "sum": sum,
+    "range": range,
 }
 
 

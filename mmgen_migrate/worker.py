@@ -26,7 +26,7 @@ really wants to escape (``ctypes``, writing through a file descriptor it
 inherited) can.  Only convert configs you would also train with.
 
 Protocol: length-prefixed pickles on the worker's stdin/stdout.  A request is
-``(path, lazy_import)``; a reply is ``("ok", dict)`` or ``("error", message)``
+``(path, lazy_import)``; a reply is ``("ok", dict, notes)`` or ``("error", message)``
 with a one-line message.  Replies only hold plain config values (dict, list,
 tuple, str, int, float, bool, None), checked in the worker.
 """
@@ -69,7 +69,9 @@ class LoadWorker:
 
     # -- life cycle ----------------------------------------------------------
     def _start(self) -> None:
-        self.root = tempfile.mkdtemp(prefix="mmgen-migrate-eval-")
+        from .scratch import mkdtemp
+
+        self.root = mkdtemp(prefix="mmgen-migrate-eval-")
         package_parent = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = package_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -112,9 +114,10 @@ class LoadWorker:
         self.close()
 
     # -- requests ------------------------------------------------------------
-    def load(self, path: str | os.PathLike, lazy_import: bool | None = False) -> dict:
+    def load(self, path: str | os.PathLike, lazy_import: bool | None = False, notes: list | None = None) -> dict:
         """The effective config of ``path``, evaluated in the worker.  Raises
-        :class:`EvaluationError` with a one-line reason."""
+        :class:`EvaluationError` with a one-line reason.  Remarks about how
+        the file loaded (one line each) are added to ``notes``."""
         if self.proc is None or self.proc.poll() is not None:
             self.close()
             self._start()
@@ -145,10 +148,12 @@ class LoadWorker:
         except BaseException:  # KeyboardInterrupt while waiting: never leave the worker behind
             self._kill()
             raise
-        status, value = pickle.loads(payload)
-        if status == "ok":
-            return value
-        raise EvaluationError(value)
+        reply = pickle.loads(payload)
+        if reply[0] == "ok":
+            if notes is not None:
+                notes.extend(reply[2])
+            return reply[1]
+        raise EvaluationError(reply[1])
 
 
 def _read_exactly(stream, size: int, deadline: float) -> bytes:
@@ -265,7 +270,7 @@ _PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
 _NETWORK_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg", "urllib.Request",
                    "http.client.connect", "ftplib.connect", "smtplib.connect"}
 
-_PLAIN = (str, int, float, bool, type(None))
+_PLAIN = (str, int, float, bool, type(None), range)  # range: mmcv dumps write `gpu_ids = range(0, 1)`
 
 
 def _check_plain(value, path: str) -> None:
@@ -286,7 +291,7 @@ def _check_plain(value, path: str) -> None:
         "(dict, list, tuple, str, number, bool, None)")
 
 
-def _evaluate(path: str, lazy_import, fence: _Fence, workspace: str) -> dict:
+def _evaluate(path: str, lazy_import, fence: _Fence, workspace: str) -> tuple[dict, list[str]]:
     from . import load  # the one place that knows how MMEngine is called
 
     cwd = tempfile.mkdtemp(prefix="cwd-", dir=workspace)
@@ -295,10 +300,20 @@ def _evaluate(path: str, lazy_import, fence: _Fence, workspace: str) -> dict:
     os.chdir(cwd)
     fence.active = True
     try:
-        cfg = load.load_in_process(path, lazy_import=lazy_import)
+        notes: list[str] = []
+        try:
+            cfg = load.load_in_process(path, lazy_import=lazy_import)
+        except load.ConfigError:
+            module = load.misread_as_lazy(path) if lazy_import is None else None
+            if module is None:
+                raise
+            # MMEngine took a classic config for a new-style one (see
+            # load.misread_as_lazy); say so, and check it the classic way
+            cfg = load.load_in_process(path, lazy_import=False)
+            notes.append(load.lazy_misread_note(module))
         fence.active = False
         _check_plain(cfg, "")
-        return cfg
+        return cfg, notes
     finally:
         fence.active = False
         os.chdir(workspace)
@@ -395,7 +410,7 @@ def main() -> None:
             return
         path, lazy_import = pickle.loads(data)
         try:
-            reply = ("ok", _evaluate(path, lazy_import, fence, workspace))
+            reply = ("ok", *_evaluate(path, lazy_import, fence, workspace))
         except load.ConfigError as exc:
             reply = ("error", str(exc))
         except EvaluationError as exc:

@@ -253,13 +253,15 @@ class Converter:
             )
             candidate = emit_mod.emit(inp)
             staged.write_bytes(candidate.encode("utf-8"))
+            load_notes: list[str] = []
             try:
-                loaded = load_effective(staged, new_style=True)
+                loaded = load_effective(staged, new_style=True, notes=load_notes)
             except ConfigError as exc:
                 problem = f"the written config does not load ({exc})"
                 continue
             if same(loaded, target):
                 text = candidate
+                res.changes.extend(Change("load", Severity.REVIEW, note) for note in load_notes)
                 break
             diff = first_difference(loaded, target)
             problem = (

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from .. import __version__
 from ..convert import CONVERTED, FAILED, UNCHANGED, FileResult
-from ..model import Severity
+from ..model import MISSING, Severity, format_path, get_path, jsonable
 from ..rules import REGISTRY
 from .hunks import file_view, source_line
 
@@ -90,6 +90,7 @@ def build(
             entry = c.to_json()
             entry = {"index": i, **entry}
             entry["rule_name"] = REGISTRY[c.rule].name if c.rule in REGISTRY else None
+            _fill_values(entry, c, res)
             entry["old_lines"] = _line_range(loc.old_lines)
             entry["new_lines"] = _line_range(loc.new_lines)
             entry["source_lines"] = _line_range(source_line(loc) or _hunk_lines(view, loc))
@@ -139,6 +140,23 @@ def build(
         },
         "files": files,
     }
+
+
+def _fill_values(entry: dict, change, res: FileResult) -> None:
+    """``old_values``: every old path's value in the 0.x effective config;
+    ``old_value``/``new_value`` as the rule recorded them, else taken from the
+    0.x config (one old path) and the 1.x config (the value at ``new_path``)."""
+    old = res.effective or {}
+    entry["old_values"] = {
+        format_path(p): jsonable(get_path(old, p)) for p in change.old_paths if get_path(old, p) is not MISSING
+    }
+    if "old_value" not in entry and len(change.old_paths) == 1 and format_path(change.old_paths[0]) in \
+            entry["old_values"]:
+        entry["old_value"] = entry["old_values"][format_path(change.old_paths[0])]
+    if "new_value" not in entry and change.new_path is not None and res.target is not None:
+        value = get_path(res.target, change.new_path)
+        if value is not MISSING:
+            entry["new_value"] = jsonable(value)
 
 
 def _hunk_lines(view, loc):

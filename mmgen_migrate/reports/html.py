@@ -29,7 +29,7 @@ main { display: grid; grid-template-columns: 260px 1fr; }
 nav { padding: 16px; border-right: 1px solid var(--line); position: sticky; top: 0; align-self: start;
       max-height: 100vh; overflow: auto; }
 nav h2 { font-size: 13px; text-transform: uppercase; color: var(--muted); margin: 16px 0 6px; }
-nav label { display: block; cursor: pointer; white-space: nowrap; }
+nav label { display: block; cursor: pointer; padding: 1px 0; }
 nav .count { color: var(--muted); }
 #files { padding: 16px 24px; min-width: 0; }
 .file { border: 1px solid var(--line); border-radius: 6px; margin-bottom: 20px; overflow: hidden; }
@@ -118,6 +118,9 @@ SCRIPT = r"""
 """
 
 
+_URGENCY = ATTENTION + ("exact",)
+
+
 def _e(value) -> str:
     return escape("" if value is None else str(value), quote=True)
 
@@ -151,7 +154,8 @@ def _cells(no, text, side: str, kind: str) -> str:
 
 
 def _hunk(h: dict, changes: list, rules: dict) -> str:
-    anns = "".join(_annotation(changes[i], rules) for i in h["changes"])
+    order = sorted(h["changes"], key=lambda i: (_URGENCY.index(changes[i]["severity"]), i))
+    anns = "".join(_annotation(changes[i], rules) for i in order)
     sevs = " ".join(sorted({changes[i]["severity"] for i in h["changes"]}))
     out = [f'<div class="hunk" data-severities="{_e(sevs)}">']
     if anns:

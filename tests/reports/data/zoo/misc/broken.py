@@ -1,0 +1,2 @@
+_base_ = ['../_base_/missing.py']
+train_cfg = dict(disc_steps=2)

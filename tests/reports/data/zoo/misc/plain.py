@@ -1,0 +1,2 @@
+# nothing to migrate here
+log_level = 'DEBUG'

@@ -1,0 +1,4 @@
+_base_ = '../_base_/models/dcgan.py'
+
+train_cfg = dict(disc_steps=3, batch_accumulation_steps=2)
+optimizer = dict(generator=dict(type='Adam', lr=1e-4), discriminator=dict(type='Adam', lr=4e-4))

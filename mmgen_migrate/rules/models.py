@@ -732,7 +732,8 @@ def family_train_cfg(ctx: MigrationContext) -> None:
       `real_img_key` → model kwarg.
 
     `disc_steps`/`generator_steps` are STP001's, `use_ema` the EMA rule's,
-    `total_iters` the schedule rule's.
+    `total_iters` the schedule rule's. The model-level `test_cfg = None` of 0.x
+    model files is dropped (1.x `test_cfg` is the test loop).
 
     **Why.** 0.x models parsed these from `train_cfg` in `_parse_train_cfg`
     and built PGGAN/SinGAN optimizers themselves (`optimizer=None` in the
@@ -751,8 +752,13 @@ def family_train_cfg(ctx: MigrationContext) -> None:
     **Reference.** semantics.md §2.3-2.6, §6.1-6.3; mapping.md §2.1, §2.3.
     """
     family = fam.family_of(ctx.source)
+    if family in (fam.MODERN, fam.DIFFUSION):
+        return
+    if "test_cfg" in ctx.cfg and ctx.cfg["test_cfg"] is None and (family != fam.UNKNOWN or ctx.partial):
+        ctx.drop(("test_cfg",), "0.x `test_cfg = None` meant default model test settings; 1.x `test_cfg` is the "
+                 "test loop (EVL001 writes it where the config evaluates)")
     train_cfg = ctx.get(("train_cfg",), None)
-    if not isinstance(train_cfg, dict) or family in (fam.MODERN, fam.UNKNOWN, fam.DIFFUSION):
+    if not isinstance(train_cfg, dict) or family == fam.UNKNOWN:
         return
     if family == fam.PGGAN:
         _pggan_keys(ctx, train_cfg)

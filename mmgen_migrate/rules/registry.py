@@ -1,0 +1,223 @@
+"""Every ``type`` the converted config names must exist in MMagic 1.2.0 /
+MMEngine 0.10.7.  Runs last, on what the other rules produced."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from pathlib import Path as FsPath
+from typing import Any, Iterator
+
+from ..model import Path, format_path
+from .base import Example, MigrationContext, Valid, rule
+
+DATA_FILE = FsPath(__file__).resolve().parents[1] / "data" / "registry.json"
+
+# Registry names that mean the same thing in MMEngine and MMagic
+# (mmengine: EVALUATOR, mmagic: EVALUATORS).
+ALIASES = {"EVALUATOR": ("EVALUATOR", "EVALUATORS")}
+
+
+@lru_cache(maxsize=1)
+def load_registry() -> dict:
+    """The generated registry data (``scripts/gen_registry.py``)."""
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
+def registered(name: str, registry: str) -> bool:
+    regs = load_registry()["registries"]
+    return any(name in regs.get(r, {}) for r in ALIASES.get(registry, (registry,)))
+
+
+def registries_of(name: str) -> list[str]:
+    return sorted(r for r, names in load_registry()["registries"].items() if name in names)
+
+
+def _entries(value: Any, path: Path, registry: str) -> Iterator[tuple[Path, str]]:
+    """(path of a `type`-bearing dict, registry) for a value that is one
+    buildable config, or a list of them."""
+    if isinstance(value, dict):
+        yield path, registry
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield path + (i,), registry
+
+
+def _dataloader(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    if not isinstance(value, dict):
+        return
+    for key, reg in (("sampler", "DATA_SAMPLERS"), ("batch_sampler", "DATA_SAMPLERS"), ("collate_fn", "FUNCTIONS")):
+        yield from _entries(value.get(key), path + (key,), reg)
+    dataset, dpath = value.get("dataset"), path + ("dataset",)
+    while isinstance(dataset, dict):  # dataset wrappers nest the real dataset under `dataset`
+        yield dpath, "DATASETS"
+        yield from _entries(dataset.get("pipeline"), dpath + ("pipeline",), "TRANSFORMS")
+        dataset, dpath = dataset.get("dataset"), dpath + ("dataset",)
+    if isinstance(dataset, list):  # ConcatDataset(datasets=[...]) style
+        yield from _entries(dataset, dpath, "DATASETS")
+
+
+def _evaluator(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    # MMEngine Runner.build_evaluator: a dict with `metrics` is an evaluator,
+    # any other dict or list holds metric configs.
+    if isinstance(value, dict) and "metrics" in value:
+        yield path, "EVALUATOR"
+        yield from _entries(value["metrics"], path + ("metrics",), "METRICS")
+    else:
+        yield from _entries(value, path, "METRICS")
+
+
+def buildable(cfg: dict) -> Iterator[tuple[Path, str]]:
+    """Where MMEngine/MMagic build a config dict through a registry, and
+    which registry.  Types nested deeper inside a model component
+    (`norm_cfg`, `act_cfg`, a generator's own `init_cfg`...) are read by the
+    module itself or by mmcv, whose registry is not in the data file: they
+    are not listed."""
+    for key, value in cfg.items():
+        path: Path = (key,)
+        if key == "model" and isinstance(value, dict):
+            yield path, "MODELS"
+            for sub, subval in value.items():
+                if isinstance(subval, dict) and "type" in subval or isinstance(subval, list):
+                    yield from _entries(subval, path + (sub,), "MODELS")
+        elif key == "optim_wrapper" and isinstance(value, dict):
+            wrappers = [path] if "optimizer" in value or "type" in value else []
+            wrappers += [path + (k,) for k, v in value.items() if isinstance(v, dict) and "optimizer" in v]
+            for wpath in wrappers:
+                yield wpath, "OPTIM_WRAPPERS"
+                yield wpath + ("optimizer",), "OPTIMIZERS"
+        elif key == "param_scheduler":
+            if isinstance(value, dict) and "type" not in value:  # per-wrapper schedules
+                for name, sched in value.items():
+                    yield from _entries(sched, path + (name,), "PARAM_SCHEDULERS")
+            else:
+                yield from _entries(value, path, "PARAM_SCHEDULERS")
+        elif key == "custom_hooks":
+            yield from _entries(value, path, "HOOKS")
+        elif key == "default_hooks" and isinstance(value, dict):
+            for name, hook in value.items():
+                yield from _entries(hook, path + (name,), "HOOKS")
+        elif key in ("train_cfg", "val_cfg", "test_cfg"):
+            yield from _entries(value, path, "LOOPS")
+        elif key.endswith("_dataloader"):
+            yield from _dataloader(value, path)
+        elif key.endswith("_evaluator"):
+            yield from _evaluator(value, path)
+        elif key == "visualizer" and isinstance(value, dict):
+            yield path, "VISUALIZERS"
+            yield from _entries(value.get("vis_backends"), path + ("vis_backends",), "VISBACKENDS")
+        elif key == "vis_backends":
+            yield from _entries(value, path, "VISBACKENDS")
+        elif key == "model_wrapper_cfg":
+            yield from _entries(value, path, "MODEL_WRAPPERS")
+        elif key == "log_processor":
+            yield from _entries(value, path, "LOG_PROCESSORS")
+        elif isinstance(value, dict) and isinstance(value.get("type"), str):
+            yield path, "*"  # a top-level dict with a type MMEngine does not build: any registry
+
+
+def _check_name(ctx: MigrationContext, name: str, registry: str, where: Path, what: str) -> None:
+    if "." in name:
+        scope, _, bare = name.partition(".")
+        if scope not in ("mmagic", "mmengine"):
+            return  # another package's scope: nothing to check it against
+        name = bare
+    if registry == "*":
+        if registries_of(name):
+            return
+        expected = "any registry"
+    elif registered(name, registry):
+        return
+    else:
+        expected = f"the {registry} registry"
+    elsewhere = [r for r in registries_of(name) if r not in ALIASES.get(registry, (registry,))]
+    data = load_registry()
+    versions = ", ".join(f"{k} {v}" for k, v in data["packages"].items())
+    pool = set().union(*(data["registries"].get(r, {}) for r in ALIASES.get(registry, (registry,)))) \
+        if registry != "*" else set()
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.8)
+    msg = f"{what} `{format_path(where)}={name!r}` is not in {expected} of {versions}"
+    if elsewhere:
+        msg += f" (it is a {'/'.join(elsewhere)} name, used where {registry} builds)"
+    msg += ": a 0.x name no rule converted, a typo" + (f" (did you mean {close[0]!r}?)" if close else "")
+    msg += ", or a custom module (import it with `custom_imports`); otherwise MMEngine fails to build it"
+    ctx.note(msg, paths=[where])
+
+
+@rule(
+    "REG001",
+    "unknown-registry-type",
+    "Report every `type`/`constructor` in the converted config that MMagic 1.2.0 / MMEngine 0.10.7 "
+    "do not register.",
+    examples=[
+        Example(
+            before="""
+            model = dict(type='BigGAN', generator=dict(type='BigGANGenerator'),
+                         data_preprocessor=dict(type='DataPreprocessor'))
+            custom_hooks = [dict(type='MyCheckpointSync', interval=1000)]
+            """,
+            after="""
+            model = dict(type='BigGAN', generator=dict(type='BigGANGenerator'),
+                         data_preprocessor=dict(type='DataPreprocessor'))
+            custom_hooks = [dict(type='MyCheckpointSync', interval=1000)]
+            """,
+        ),
+        Valid(
+            """
+            optim_wrapper = dict(constructor='MultiOptimWrapperConstructor',
+                                 generator=dict(type='AmpOptimWrapper', optimizer=dict(type='Adam')))
+            param_scheduler = dict(type='LinearLrInterval', by_epoch=False)
+            train_cfg = dict(by_epoch=False, max_iters=10)
+            """
+        ),
+    ],
+)
+def unknown_registry_type(ctx: MigrationContext) -> None:
+    """
+    **What it does.** Walks the converted config and checks the `type` of
+    every dict MMEngine or MMagic builds through a registry (the model and
+    its direct components, optim wrappers and optimizers, `constructor`s,
+    param schedulers, hooks, loops, datasets and transforms, samplers,
+    evaluators and metrics, visualizer and vis backends, model wrappers,
+    log processor) against the names registered in MMagic 1.2.0 and MMEngine
+    0.10.7 (`mmgen_migrate/data/registry.json`, generated from the wheels by
+    `scripts/gen_registry.py`). A name that is not there is a *review*
+    finding naming the registry that would build it. Nothing is changed.
+
+    **Why.** A `type` MMEngine cannot find fails only when the runner
+    builds it (`KeyError: 'X is not in the mmagic::model registry'`), after
+    the config has loaded fine. 0.x names that no rule converted (a model
+    type with no 1.x twin, a 0.x hook), typos and user modules all look the
+    same in the config: the report says which one to look at.
+
+    **Exactness.** A finding only. Names registered at run time (diffusers
+    / transformers wrappers, `bitsandbytes` optimizers) cannot be read from
+    the wheels and may be reported; optional registrations (e.g. `Lion`,
+    when `lion_pytorch` is installed) are accepted. Types nested inside a
+    model component (`norm_cfg`, `act_cfg`, `init_cfg`) are built by mmcv or
+    the module itself and are not checked. Names with another package's
+    scope (`mmdet.X`) are not checked.
+
+    **Reference.** MMEngine docs, "Registry"; `mmagic/registry.py`;
+    `scripts/gen_registry.py`.
+    """
+    if ctx.facts.get("refused_training"):
+        return  # MOD005 reports the whole config as unsupported
+    for path, registry in buildable(ctx.cfg):
+        node = ctx.get(path, None)
+        if not isinstance(node, dict):
+            continue
+        name = node.get("type")
+        if isinstance(name, str):
+            _check_name(ctx, name, registry, path + ("type",), "type")
+    ow = ctx.get(("optim_wrapper",), None)
+    if isinstance(ow, dict):
+        for path in [("optim_wrapper",)] + [("optim_wrapper", k) for k, v in ow.items() if isinstance(v, dict)]:
+            constructor = ctx.get(path + ("constructor",), None)
+            if isinstance(constructor, str):
+                _check_name(ctx, constructor, "OPTIM_WRAPPER_CONSTRUCTORS", path + ("constructor",), "constructor")
+    runner_type = ctx.get(("runner_type",), None)
+    if isinstance(runner_type, str):
+        _check_name(ctx, runner_type, "RUNNERS", ("runner_type",), "runner type")

@@ -95,6 +95,7 @@ def ensure_visualizer(ctx: MigrationContext, backend: dict | None, why: str, inp
             )
             # print a line every 100 iterations
             # dict(type='TensorboardLoggerHook'),
+            visualizer = dict(type='Visualizer', vis_backends=[dict(type='VisBackend')])
             log_processor = dict(by_epoch=False)
             """,
         ),
@@ -118,7 +119,11 @@ def hooks_to_default_hooks(ctx: MigrationContext) -> None:
       `log_processor = dict(by_epoch=False)`; `TextLoggerHook` is what
       `LoggerHook` does by default; `TensorboardLoggerHook` / `WandbLoggerHook`
       become `visualizer.vis_backends` entries. Other logger hooks are
-      *unsupported*.
+      *unsupported*. `visualizer = dict(type='Visualizer',
+      vis_backends=[dict(type='VisBackend', ...)])` (MMagic's) is written next
+      to the logger, as MMagic's runtime configs do: MMagic's
+      `VisualizationHook` needs it, and a `_base_` runtime file must define it
+      for every config that inherits it.
 
     **Why.** MMEngine registers its default hooks from `default_hooks` and
     ignores `checkpoint_config`/`log_config`. The mmcv `CheckpointHook`
@@ -162,6 +167,7 @@ def _checkpoint(ctx: MigrationContext) -> None:
     if ck.get("type", "CheckpointHook") != "CheckpointHook":
         ctx.flag(("checkpoint_config", "type"), f"custom checkpoint hook {ck['type']!r}; kept as-is")
         return
+    ck = dict(ck)
     severity = Severity.EXACT if ck.get("by_epoch", True) is False else Severity.REVIEW
     for key in list(ck):
         if key == "create_symlink":
@@ -186,6 +192,7 @@ def _checkpoint(ctx: MigrationContext) -> None:
 
 def _logger(ctx: MigrationContext) -> None:
     lc = ctx.cfg["log_config"]
+    lc = dict(lc) if isinstance(lc, dict) else lc
     if lc is None:
         ctx.drop(("log_config",), "`log_config = None`: MMEngine always logs; nothing to carry over",
                  severity=Severity.REVIEW)
@@ -218,6 +225,10 @@ def _logger(ctx: MigrationContext) -> None:
                               f"{backend['type']} (check its options)", inputs=[("log_config", "hooks", i)])
             ctx.note(f"{hook['type']} options other than `init_kwargs` are not carried over",
                      paths=[("log_config", "hooks", i)])
+    if not any(h.get("type") in LOGGER_BACKENDS for h in hooks):
+        ensure_visualizer(ctx, None, "MMagic's Visualizer (local files), as MMagic's runtime configs use: "
+                          "MMagic's VisualizationHook and vis backends need it, MMEngine's default has no "
+                          "`add_datasample` for generated images", inputs=[("log_config",)])
     ctx.drop(("log_config", "hooks"), "TextLoggerHook is LoggerHook's default output")
     if "by_epoch" in lc:
         ctx.drop(("log_config", "by_epoch"), "iteration-based logging is `log_processor.by_epoch=False`",

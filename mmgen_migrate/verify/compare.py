@@ -49,6 +49,8 @@ class Comparison:
     timelines: Dict[str, Timeline] = field(default_factory=dict)
     parameters: Dict[str, dict] = field(default_factory=dict)
     optimizers: Dict[str, dict] = field(default_factory=dict)
+    steps: Dict[str, dict] = field(default_factory=dict)
+    ema_events: Dict[str, list] = field(default_factory=dict)
 
     def add(self, kind, message, iteration=None, module=None, known=False, old=None, new=None):
         self.differences.append(Difference(kind, message, iteration, module, known, old, new))
@@ -218,7 +220,7 @@ def _step_char(mi) -> str:
 
 def _ema_char(events) -> str:
     kinds = [e.kind for e in events]
-    for k, c in (("avg", "a"), ("copy", "c"), ("skip", "s")):
+    for k, c in (("avg", "a"), ("copy", "c"), ("first", "c"), ("skip", "s")):
         if k in kinds:
             return c
     return "·"
@@ -310,6 +312,9 @@ def compare_traces(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trac
                 pass_diff.append(i)
         old_steps = [i for i in range(m) for _ in old.records[i].modules[module].steps]
         new_steps = [i for i in range(m) for _ in new.records[i].modules[module].steps]
+        cmp.steps[module] = {
+            side: [[r.iteration, e.passes] for r in t.records for e in r.modules[module].steps]
+            for side, t in (("old", old), ("new", new))}
         if step_diff:
             i0 = step_diff[0]
             hints = _diagnose_steps(legacy, modern, module, "steps")
@@ -415,6 +420,12 @@ def _compare_lr(legacy, modern, old: Trace, new: Trace, m: int, cmp: Comparison)
         changes = any(lo[i] != lo[i - 1] for i in range(1, m)) or any(ln[i] != ln[i - 1] for i in range(1, m))
         if changes or diff:
             cmp.timelines[f"lr {k}"] = Timeline(f"lr {k}", _lr_row(lo), _lr_row(ln), _marks(m, diff))
+        base_diff = any(d.kind == "optimizer" and d.module == k and "optimizer lr" in d.message
+                        for d in cmp.differences)
+        if diff and base_diff and lo[0][0] and all(
+                len(a) == len(b) and all(_close(y / x, ln[0][0] / lo[0][0]) for x, y in zip(a, b) if x)
+                for a, b in zip(lo, ln)):
+            continue  # the base lr differs (reported above); the schedule itself matches
         if diff:
             i0 = diff[0]
             known, why = _lr_known(legacy, modern, lo, ln, diff)
@@ -502,10 +513,23 @@ def _compare_ema(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trace,
         return
     ev_o = [old.records[i].ema for i in range(m)]
     ev_n = [new.records[i].ema for i in range(m)]
+    for side, t in (("old", old), ("new", new)):
+        cmp.ema_events[side] = [[r.iteration, e.kind] + ([e.weight] if e.weight is not None else [])
+                                for r in t.records for e in r.ema]
     cmp.timelines["generator_ema"] = Timeline(
         "generator_ema", "".join(_ema_char(e) for e in ev_o), "".join(_ema_char(e) for e in ev_n))
     avg_o = {i: [e.weight for e in ev_o[i] if e.kind == "avg"] for i in range(m)}
     avg_n = {i: [e.weight for e in ev_n[i] if e.kind == "avg"] for i in range(m)}
+    # 1.x's first update_parameters call is a hard copy (weight 1 on the new
+    # value). Where 0.x averages at that iteration with a weight that is 1 to
+    # within float precision (rampup starts at β≈1e-6), the two are the same.
+    first_copy = {}
+    for i in range(m):
+        if any(e.kind == "first" for e in ev_n[i]) and avg_o[i]:
+            if all(_close(w, 1.0, 1e-5) for w in avg_o[i]):
+                avg_n[i] = list(avg_o[i])
+            else:
+                first_copy[i] = True
     event_diff = [i for i in range(m) if len(avg_o[i]) != len(avg_n[i])]
     weight_diff = [i for i in range(m) if i not in event_diff and not all(
         _close(a, b, 1e-6) for a, b in zip(avg_o[i], avg_n[i]))]
@@ -519,8 +543,7 @@ def _compare_ema(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trace,
         msg = (f"EMA averaging differs from iteration {i0}: 0.x averages at {_iters(io)} "
                f"({len(io)} times), 1.x at {_iters(inn)} ({len(inn)} times)")
         known = False
-        if (event_diff == [i0] and avg_o[i0] and any(e.kind == "copy" for e in ev_n[i0])
-                and e0.start_iter == 0):
+        if event_diff == [i0] and i0 in first_copy and e0.start_iter == 0:
             known = True
             msg += (f". At iteration {i0} 1.x makes its first update_parameters call, which is a hard "
                     "copy, while 0.x (start_iter=0) already averages; no 1.x setting reproduces this "
@@ -533,11 +556,17 @@ def _compare_ema(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trace,
                     f"{_fmt(1 - e0.momentum ** P)} (semantics §3.3)")
         else:
             s1, i1 = cfg.get("start_iter", 0), cfg.get("interval", 1)
-            want_s, want_i = e0.start_iter / P, e0.interval / P
-            msg += (f". 0.x counts start_iter={e0.start_iter} and interval={e0.interval} in iterations; "
-                    f"1.x counts model.ema_config start_iter and interval in generator phases (every "
-                    f"{_fmt(P)} iterations): expected start_iter={_fmt(want_s)}, interval={_fmt(want_i)}, "
-                    f"got start_iter={_fmt(s1)}, interval={_fmt(i1)}")
+            P0 = expected(legacy)["P"]
+            want_s, want_i = e0.start_iter / P0, e0.interval / P0
+            if _close(float(s1), want_s) and _close(float(i1), want_i) and not _close(float(P), P0):
+                msg += (f". model.ema_config start_iter={_fmt(s1)}, interval={_fmt(i1)} are the right "
+                        "conversion, but 1.x counts them in generator phases, whose period differs "
+                        f"({_fmt(P)} iterations instead of {P0}; see the generator steps difference)")
+            else:
+                msg += (f". 0.x counts start_iter={e0.start_iter} and interval={e0.interval} in "
+                        f"iterations; 1.x counts model.ema_config start_iter and interval in generator "
+                        f"phases (every {P0} iterations in 0.x): expected start_iter={_fmt(want_s)}, "
+                        f"interval={_fmt(want_i)}, got start_iter={_fmt(s1)}, interval={_fmt(i1)}")
         cmp.add("ema", msg, iteration=i0, module="generator_ema", known=known,
                 old=len(io), new=len(inn))
     if weight_diff:

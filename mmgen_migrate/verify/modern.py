@@ -249,7 +249,7 @@ def _watch_ema(ema, rec: Recorder) -> None:
     def update_parameters(self, model):
         steps = int(self.steps)
         if steps == 0:
-            rec.ema_event("copy")
+            rec.ema_event("first")  # BaseAveragedModel: the first call is a hard copy
         elif steps % self.interval == 0:
             rec.ema_event("avg", self.new_value_weight())
         else:

@@ -24,6 +24,12 @@ JSON schema ``mmgen-migrate.verify/1`` (``VerifyResult.to_json()``)::
       "optimizers": {module: {"old": {...}, "new": {...}}},
       "parameters": {module: {"allclose": bool, "max_abs_diff": float}},
       "coverage": {...},               # what the run covered (lr, EMA start...)
+      "steps": {module: {"old": [[iteration, passes], ...], "new": [...]}},
+                                       # every optimizer step and the backward
+                                       # passes that fed it
+      "ema_events": {"old": [[iteration, "copy"|"first"|"avg"|"skip", weight?], ...],
+                     "new": [...]},    # weight: on the new value; "first": the
+                                       # hard copy of 1.x's first update call
       "elapsed_s": float
     }
 
@@ -111,6 +117,8 @@ class VerifyResult:
     optimizers: Dict[str, Any] = field(default_factory=dict)
     parameters: Dict[str, Any] = field(default_factory=dict)
     coverage: Dict[str, Any] = field(default_factory=dict)
+    steps: Dict[str, Any] = field(default_factory=dict)
+    ema_events: Dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
     def __post_init__(self):
@@ -147,6 +155,8 @@ class VerifyResult:
             "optimizers": _jsonable(self.optimizers),
             "parameters": _jsonable(self.parameters),
             "coverage": _jsonable(self.coverage),
+            "steps": _jsonable(self.steps),
+            "ema_events": _jsonable(self.ema_events),
             "elapsed_s": round(self.elapsed_s, 3),
         }
 

@@ -103,6 +103,13 @@ def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
     if fatal:
         return _not_verified(legacy, modern, fatal, notes, dev, seed, t0)
 
+    if legacy.int_betas or modern.int_betas:
+        try:
+            torch.optim.Adam([torch.zeros(1, requires_grad=True)], betas=(0, 0.9))
+        except (ValueError, TypeError) as e:
+            notes.append(f"{', '.join(legacy.int_betas + modern.int_betas)}: an int inside betas is "
+                         f"rejected by the installed torch {torch.__version__} ({e}); both replays "
+                         "used floats. Write e.g. 0. instead of 0 to train with this torch")
     n, cov_notes = default_iterations(legacy, modern)
     if iters is not None:
         n = iters
@@ -176,6 +183,7 @@ def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
         timelines=cmp.timelines, differences=diffs, not_verified=cmp.not_verified, notes=notes,
         old=_side(legacy), new=_side(modern), iterations=n_old, device=dev.type, seed=seed,
         optimizers=cmp.optimizers, parameters=cmp.parameters, coverage=coverage,
+        steps=cmp.steps, ema_events=cmp.ema_events,
         elapsed_s=time.perf_counter() - t0)
 
 

@@ -107,6 +107,21 @@ def _num(value, what: str, path: str, *, allow_float: bool = False):
     return value
 
 
+def _float_betas(ocfg: dict, where: str, found: List[str]) -> dict:
+    """Adam-style ``betas`` with an int element, e.g. StyleGAN2's ``(0, 0.99)``.
+
+    Numerically the same as floats; some torch releases reject the mix, which
+    is an environment issue rather than a conversion one, so both replays use
+    floats and the run reports it in a note.
+    """
+    betas = ocfg.get("betas")
+    if isinstance(betas, (list, tuple)):
+        if any(isinstance(b, int) and not isinstance(b, bool) for b in betas):
+            found.append(f"{where}.betas={tuple(betas)!r}")
+        ocfg = dict(ocfg, betas=tuple(float(b) for b in betas))
+    return ocfg
+
+
 # --------------------------------------------------------------------------
 # 0.x learning-rate policy (mmcv LrUpdaterHook family, semantics §4)
 # --------------------------------------------------------------------------
@@ -306,6 +321,7 @@ class LegacySpec:
     batch_size: Optional[int] = None
     singan: Dict[str, Any] = field(default_factory=dict)
     domains: Tuple[str, ...] = ()
+    int_betas: List[str] = field(default_factory=list)
     unsupported: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
 
@@ -355,6 +371,7 @@ class ModernSpec:
     max_iters: Optional[int] = None
     batch_size: Optional[int] = None
     singan: Dict[str, Any] = field(default_factory=dict)
+    int_betas: List[str] = field(default_factory=list)
     unsupported: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
 
@@ -499,7 +516,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
                     raise VerifyInputError(f"optimizer.{key} has no `type`", path)
                 if ocfg.get("paramwise_cfg"):
                     spec.unsupported.append(f"0.x optimizer.{key}.paramwise_cfg is not replayed")
-                spec.optimizers[key] = dict(ocfg)
+                spec.optimizers[key] = _float_betas(dict(ocfg), f"optimizer.{key}", spec.int_betas)
             for key in (spec.gen_key, spec.disc_key):
                 if key not in spec.optimizers:
                     raise VerifyInputError(f"0.x `optimizer` has no entry for {key!r}", path)
@@ -624,7 +641,11 @@ def parse_modern(cfg: dict, path: str) -> ModernSpec:
         if key in ("constructor", "paramwise_cfg"):
             continue
         if isinstance(w, dict):
-            spec.wrappers[key] = dict(w)
+            w = dict(w)
+            if isinstance(w.get("optimizer"), dict):
+                w["optimizer"] = _float_betas(dict(w["optimizer"]), f"optim_wrapper.{key}.optimizer",
+                                              spec.int_betas)
+            spec.wrappers[key] = w
     spec.param_scheduler = copy.deepcopy(cfg.get("param_scheduler"))
     train_cfg = cfg.get("train_cfg")
     if isinstance(train_cfg, dict):

@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from . import __version__, report, reports
 from . import settings as settings_mod
-from .convert import FAILED, UNCHANGED, ConvertOptions, UsageError, discover, write_results
+from .convert import CONVERTED, FAILED, UNCHANGED, ConvertOptions, UsageError, discover, write_results
 from .parallel import convert_batch
 from .reports import ReportFormatError
 from .rules import UnknownRuleError, all_rules, resolve_selection
@@ -256,9 +256,9 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
             out_root = Path(output)
             write_results(results, lambda r: out_root / r.rel)
 
-    verify_results = {}
+    verify_results, verify_errors = {}, []
     if run_verify:
-        verify_results = _verify(results, err, quiet or fmt in ("json", "sarif"))
+        verify_results, verify_errors = _verify(results, err, quiet or fmt in ("json", "sarif", "github"))
 
     if report_path:
         reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
@@ -291,7 +291,7 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
 
     if any(r.status == FAILED for r in results):
         return EXIT_ERROR
-    if any(v.exit_code == 2 for v in verify_results.values()):
+    if verify_errors or any(v.exit_code == 2 for v in verify_results.values()):
         return EXIT_ERROR
     if check and any(r.status != UNCHANGED for r in results):
         return EXIT_FINDINGS
@@ -349,24 +349,33 @@ class BatchProgress:
             self.console.print(f"progress: {self.done}/{self.total} files", highlight=False)
 
 
-def _verify(results, err, quiet) -> dict:
+def _verify(results, err, quiet) -> tuple[dict, list[str]]:
+    """Verify each converted config against its 0.x original.  A file the
+    verifier cannot take is reported and skipped (the batch goes on); a
+    missing torch stops the run."""
     try:
-        from .verify import render_text, verify_configs
+        from .verify import TorchMissingError, render_text, verify_configs
     except ImportError as exc:  # pragma: no cover - verify package missing
         raise UsageError(f"--verify is not available: {exc}") from None
     out = {}
+    errors = []
     for r in results:
-        if r.status == FAILED or r.is_base or r.target is None:
+        # unchanged files are already 1.x: nothing to compare them with
+        if r.status != CONVERTED or r.is_base or r.target is None:
             continue
         try:
             result = verify_configs(r.effective, r.target)
-        except Exception as exc:  # VerifyInputError, TorchMissingError
-            raise UsageError(f"{r.rel}: verify: {exc}") from None
+        except TorchMissingError as exc:
+            raise UsageError(f"--verify: {exc}") from None
+        except Exception as exc:  # VerifyInputError: this file cannot be verified
+            errors.append(r.rel)
+            err.print(f"[red]error[/]: {escape(r.rel)}: verify: {escape(str(exc))}", highlight=False)
+            continue
         out[r.rel] = result
         if not quiet:
-            err.print(f"[bold]{r.rel}[/]: verify")
+            err.print(f"[bold]{escape(r.rel)}[/]: verify", highlight=False)
             render_text(result, err)
-    return out
+    return out, errors
 
 
 @cli.command("rules")

@@ -49,6 +49,7 @@ nav .count { color: var(--muted); }
 .ann .paths { font-family: ui-monospace, monospace; font-size: 12px; }
 .ann .msg { color: #1f2328; }
 .ann .note { color: var(--muted); font-style: italic; }
+.ann .lines { color: var(--muted); font-size: 12px; margin-left: 6px; }
 table.diff { width: 100%; border-collapse: collapse; table-layout: fixed;
              font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; }
 table.diff td { padding: 0 6px; white-space: pre-wrap; word-break: break-all; vertical-align: top; }
@@ -136,11 +137,19 @@ def _annotation(c: dict, rules: dict) -> str:
     sev = c["severity"]
     title = rules.get(c["rule"], {}).get("summary", "")
     note = f' <span class="note"># {_e(c["note"])}</span>' if c.get("note") else ""
+    lines = c.get("source_lines") or c.get("old_lines")
+    where = ""
+    if lines:
+        where = f' <span class="lines">line {lines[0]}</span>' if lines[0] == lines[1] else \
+            f' <span class="lines">lines {lines[0]}–{lines[1]}</span>'
+    elif c.get("new_lines"):
+        a, b = c["new_lines"]
+        where = f' <span class="lines">new line{"s" if a != b else ""} {a}{"–" + str(b) if a != b else ""}</span>'
     return (
         f'<li class="ann" data-rule="{_e(c["rule"])}" data-severity="{_e(sev)}" data-index="{c["index"]}">'
         f'<span class="badge sev-{_e(sev)}">{_e(sev)}</span> '
         f'<span class="rule" title="{_e(title)}">{_e(c["rule"])}</span> '
-        f'<span class="paths">{_e(_paths(c))}</span><br><span class="msg">{_e(c["message"])}</span>{note}</li>'
+        f'<span class="paths">{_e(_paths(c))}</span>{where}<br><span class="msg">{_e(c["message"])}</span>{note}</li>'
     )
 
 

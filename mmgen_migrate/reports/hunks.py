@@ -165,7 +165,11 @@ def file_view(old_text: Optional[str], new_text: Optional[str], changes: Sequenc
         old_keys = {p[0] for p in change.old_paths if p}
         new_key = change.new_path[0] if change.new_path else None
         old_ranges = [r for k in old_keys for r in old_stmts.get(k, [])]
-        new_ranges = new_stmts.get(new_key, []) if new_key is not None else []
+        new_ranges = list(new_stmts.get(new_key, [])) if new_key is not None else []
+        # a finding about the 1.x config (a note on `train_dataloader...`)
+        # names paths the old text does not have: they are in the new text
+        new_ranges += [r for k in sorted(old_keys) if k not in old_stmts and k != new_key
+                       for r in new_stmts.get(k, [])]
         loc = ChangeLocation(old_lines=_span(old_ranges), new_lines=_span(new_ranges))
         loc.removed = [(no, old_lines[no - 1]) for no in sorted(removed_all) if _inside(no, old_ranges)]
         loc.added = [(no, new_lines[no - 1]) for no in sorted(added_all) if _inside(no, new_ranges)]

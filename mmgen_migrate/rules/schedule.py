@@ -210,7 +210,7 @@ def base_lrs(ctx: MigrationContext) -> dict[str, float] | None:
                     start_factor=0.01,
                     end_factor=1.0,
                     begin=0,
-                    end=1000,
+                    end=1001,  # 0.x warmup_iters=1000 + 1
                 ),
                 dict(
                     type='MultiStepLR',
@@ -273,8 +273,8 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
     | `policy='Poly', power=p, min_lr=m` | `PolyLR(power=p, eta_min=m, begin=0, end=total_iters + 1)` |
     | `policy='CosineAnnealing', min_lr[_ratio]` | `CosineAnnealingLR(T_max=total_iters, eta_min[_ratio], ...)` |
     | `policy='Linear'` (mmgen), `target_lr, start, interval` | `LinearLrInterval(start_factor=<optimizer lr>, end_factor=target_lr, begin=start, end=total_iters, interval)` |
-    | `warmup='linear', warmup_iters=W, warmup_ratio=r` | `LinearLR(start_factor=r, end_factor=1.0, begin=0, end=W)` first |
-    | `warmup='constant'` | `ConstantLR(factor=r, begin=0, end=W)` first |
+    | `warmup='linear', warmup_iters=W, warmup_ratio=r` | `LinearLR(start_factor=r, end_factor=1.0, begin=0, end=W + 1)` first |
+    | `warmup='constant'` | `ConstantLR(factor=r, begin=0, end=W + 1)` first |
 
     Every scheduler is written with `by_epoch=False`. A `by_epoch=True`
     schedule (mmcv's default when `by_epoch` is not written) is dropped. If
@@ -380,12 +380,14 @@ def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs
     if warmup is not None:
         w_iters = lr.get("warmup_iters", 0)
         ratio = lr.get("warmup_ratio", 0.1)
+        # MMEngine's LinearLR/ConstantLR reach their end value at step
+        # `end - 1`; mmcv's warm-up ends at iteration `warmup_iters`.
         if warmup == "linear":
             schedulers.append({"type": "LinearLR", "by_epoch": False, "start_factor": ratio, "end_factor": 1.0,
-                               "begin": 0, "end": w_iters})
+                               "begin": 0, "end": w_iters + 1})
         else:
             schedulers.append({"type": "ConstantLR", "by_epoch": False, "factor": ratio, "begin": 0,
-                               "end": w_iters})
+                               "end": w_iters + 1})
     main: dict | None = None
     moves: list[tuple[str, str]] = []  # (0.x key, 1.x key) copied unchanged into `main`
     notes: dict[str, str] = {}
@@ -504,12 +506,17 @@ def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs
     if warmup is not None:
         wpaths = [("param_scheduler", m, 0) for m in lrs] if per_wrapper else [("param_scheduler", 0)]
         for wpath in wpaths:
-            for old_key, new_key in (("warmup_ratio", "start_factor" if warmup == "linear" else "factor"),
-                                     ("warmup_iters", "end")):
-                if old_key in lr:
-                    ctx._record(Severity.EXACT, f"`lr_config.{old_key}` kept as warm-up `{new_key}`",
-                                old_paths=(("lr_config", old_key),), new_path=wpath + (new_key,),
-                                old_value=lr[old_key], new_value=lr[old_key], moved=True)
+            ratio_key = "start_factor" if warmup == "linear" else "factor"
+            if "warmup_ratio" in lr:
+                ctx._record(Severity.EXACT, f"`lr_config.warmup_ratio` kept as warm-up `{ratio_key}`",
+                            old_paths=(("lr_config", "warmup_ratio"),), new_path=wpath + (ratio_key,),
+                            old_value=lr["warmup_ratio"], new_value=lr["warmup_ratio"], moved=True)
+            ctx.put(wpath + ("end",), ctx.get(wpath + ("end",)),
+                    "mmcv's warm-up covers iterations 0 .. warmup_iters-1 and gives the plain lr at warmup_iters; "
+                    f"MMEngine's {schedulers[0]['type']} reaches its end value at step `end - 1`, hence end = "
+                    "warmup_iters + 1",
+                    inputs=[("lr_config", "warmup_iters")] if "warmup_iters" in lr else [],
+                    note=f"0.x warmup_iters={lr.get('warmup_iters', 0)} + 1", consume=False)
     for text in findings:
         ctx.note(text, paths=[("lr_config",)], severity=main_sev if "never binds" not in text else Severity.EXACT)
     ctx.drop(("lr_config",), "converted into param_scheduler")

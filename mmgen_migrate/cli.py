@@ -65,8 +65,8 @@ FORMATS = ("text", "json", "github", "sarif")
               help="Apply --exclude to files named on the command line too (for pre-commit).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Report on stdout: text (default), json, github (Actions annotations), sarif (SARIF 2.1.0).")
-@click.option("--report", "report_path", type=click.Path(path_type=Path),
-              help="Also write a review report to this file (.md, .html, .json or .sarif).")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), multiple=True,
+              help="Also write a review report to this file (.md, .html, .json or .sarif); repeatable.")
 @click.option("--report-format", type=click.Choice(["md", "html", "json", "sarif"]), default=None,
               help="Format of --report (default: from its extension).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
@@ -97,7 +97,7 @@ def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, f
     err = _err_console()
     try:
         opts = _resolve_settings(config_path, isolated, select=_split(select), ignore=_split(ignore),
-                                 exclude=list(exclude), fmt=fmt, report_path=report_path,
+                                 exclude=list(exclude), fmt=fmt, report_path=list(report_path),
                                  report_format=report_format, jobs=jobs, verbose=verbose)
         code = _convert(list(srcs), output, in_place, show_diff, check, opts, force_exclude, stdin_filename,
                         quiet, run_verify, err)
@@ -124,7 +124,7 @@ def _resolve_settings(config_path, isolated, **cli) -> dict:
         "ignore": pick("ignore", conf.ignore),
         "exclude": pick("exclude", conf.exclude, []),
         "fmt": pick("fmt", conf.format, "text"),
-        "report_path": pick("report_path", conf.report),
+        "report_path": pick("report_path", conf.report, []),
         "report_format": pick("report_format", conf.report_format),
         "jobs": pick("jobs", conf.jobs, 1),
         "verbose": bool(pick("verbose", conf.verbose, False)),
@@ -184,8 +184,9 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
         raise UsageError("--diff/--check write nothing; drop --in-place/--output")
     resolve_selection(opts["select"], opts["ignore"])  # fail early on unknown rule ids
     options = ConvertOptions(select=opts["select"], ignore=opts["ignore"])
-    report_path = opts["report_path"]
-    report_fmt = reports.format_for(report_path, opts["report_format"]) if report_path else None
+    if len(opts["report_path"]) > 1 and opts["report_format"]:
+        raise UsageError("--report-format needs a single --report; with several, each takes its extension's format")
+    report_targets = [(Path(p), reports.format_for(p, opts["report_format"])) for p in opts["report_path"]]
 
     stdin_tmp = None
     batch = False
@@ -260,7 +261,7 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
     if run_verify:
         verify_results, verify_errors = _verify(results, err, quiet or fmt in ("json", "sarif", "github"))
 
-    if report_path:
+    for report_path, report_fmt in report_targets:
         reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
 
     if fmt in ("json", "sarif", "github"):
@@ -286,8 +287,9 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
                     err.print(f"[red]error[/]: {escape(r.rel)}: {escape(r.error or '')}", highlight=False)
         else:
             report.render_text(err, results, verbose=verbose, check=check)
-    if report_path and not quiet:
-        err.print(f"report written to {escape(str(report_path))} ({report_fmt})", highlight=False)
+    if not quiet:
+        for report_path, report_fmt in report_targets:
+            err.print(f"report written to {escape(str(report_path))} ({report_fmt})", highlight=False)
 
     if any(r.status == FAILED for r in results):
         return EXIT_ERROR

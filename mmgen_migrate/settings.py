@@ -13,7 +13,7 @@ silently does nothing.
     ignore = ["STP002"]
     exclude = ["*_legacy.py", "tests/*"]
     format = "text"                # text | json | github | sarif
-    report = "mmgen-migrate-report.html"
+    report = ["review.html", "review.md"]   # one file or a list
     report-format = "html"         # md | html | json | sarif (default: from the extension)
     jobs = 4                       # 0 = one per CPU
     verbose = false
@@ -41,7 +41,7 @@ class Settings:
     ignore: Optional[list[str]] = None
     exclude: list[str] = field(default_factory=list)
     format: Optional[str] = None
-    report: Optional[Path] = None
+    report: list[Path] = field(default_factory=list)
     report_format: Optional[str] = None
     jobs: Optional[int] = None
     verbose: Optional[bool] = None
@@ -104,10 +104,11 @@ def parse(table: dict, path: Path) -> Settings:
         elif key == "format":
             out.format = _choice(path, key, value, FORMATS)
         elif key == "report":
-            if not isinstance(value, str) or not value:
-                raise SettingsError(f"{path}: [tool.{TABLE}] report must be a file name")
+            names = _strings(path, key, value)
+            if not names or not all(names):
+                raise SettingsError(f"{path}: [tool.{TABLE}] report must be a file name or a list of them")
             # relative to the folder of pyproject.toml, like every path in it
-            out.report = (path.parent / value) if not os.path.isabs(value) else Path(value)
+            out.report = [path.parent / name if not os.path.isabs(name) else Path(name) for name in names]
         elif key == "report-format":
             out.report_format = _choice(path, key, value, REPORT_FORMATS)
         elif key == "jobs":

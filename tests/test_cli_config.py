@@ -98,6 +98,7 @@ def test_jobs_setting(project):
         ('format = "xml"\n', "format must be one of text, json, github, sarif"),
         ("jobs = -1\n", "jobs must be a whole number"),
         ("select = 3\n", "select must be a list of strings"),
+        ("report = 3\n", "report must be a list of strings"),
         ("select = [\n", "pyproject.toml"),  # not TOML
     ],
 )
@@ -120,6 +121,20 @@ def test_report_format_from_extension_or_flag(project):
     assert json.loads((project / "review.txt").read_text())["schema"] == "mmgen-migrate.report/1"
     run("configs/gan.py", "--check", "--report", "r.sarif.json", "--isolated")
     assert json.loads((project / "r.sarif.json").read_text())["version"] == "2.1.0"
+
+
+def test_several_reports_in_one_run(project):
+    r = run("configs", "--check", "--report", "a.html", "--report", "b.md", "--report", "c.sarif", "--isolated")
+    assert r.exit_code == 1
+    assert (project / "a.html").read_text().startswith("<!DOCTYPE html>")
+    assert (project / "b.md").read_text().startswith("## mmgen-migrate report")
+    assert json.loads((project / "c.sarif").read_text())["version"] == "2.1.0"
+    bad = run("configs", "--check", "--report", "a.x", "--report", "b.y", "--report-format", "md", "--isolated")
+    assert bad.exit_code == 2 and "--report-format needs a single --report" in bad.output
+    write_settings(project, 'report = ["r/one.md", "r/two.json"]\n')
+    (project / "r").mkdir()
+    assert run("configs", "--check").exit_code == 1
+    assert (project / "r" / "one.md").exists() and (project / "r" / "two.json").exists()
 
 
 # -- pre-commit ------------------------------------------------------------

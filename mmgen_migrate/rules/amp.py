@@ -109,8 +109,8 @@ def fp16_loss_scaler(ctx: MigrationContext) -> None:
     mapping.md §2.8, §3a row 8.
     """
     scaler = ctx.get(SCALER)
-    if scaler is MISSING:
-        return
+    if scaler is MISSING or fam.family_of(ctx.source) in (fam.DIFFUSION, fam.MODERN):
+        return  # DDPM configs are refused as a whole by MOD005
     if scaler is None:
         ctx.drop(SCALER, "`fp16_loss_scaler=None`: no loss scaling in 0.x, nothing to convert")
         ctx.prune_empty(("runner",), "0.x `runner` held only the loss scaler")
@@ -215,8 +215,8 @@ def apex_amp(ctx: MigrationContext) -> None:
     value = ctx.get(("apex_amp",))
     if value is MISSING or value is None or value is False or value == {}:
         return
-    if fam.family_of(ctx.source) == fam.MODERN:
-        return
+    if fam.family_of(ctx.source) in (fam.DIFFUSION, fam.MODERN):
+        return  # DDPM configs are refused as a whole by MOD005
     ctx.flag(
         ("apex_amp",),
         "MMagic 1.x never reads a top-level `apex_amp`: this config would train in fp32. Use native AMP "

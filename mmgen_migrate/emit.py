@@ -88,7 +88,7 @@ class _Emitter:
                 others = staticeval.bound_names(stmt) - {name}
             else:
                 others = staticeval.bound_names(stmt)
-            for name in others:
+            for name in sorted(others):  # sorted: the output must not depend on set order (hash seed)
                 self.complex_defs.setdefault(name, []).append(i)
         # moves: new path prefix -> old path prefix, later moves win
         self.moves = [(c.new_path, c.old_paths[0]) for c in inp.changes if c.moved and c.new_path is not None]
@@ -458,6 +458,11 @@ class _Emitter:
             text = f"{MARKER} {c.rule} unsupported: {c.message}"
             self.markers.setdefault(defs[-1], []).append(text)
 
+    def _in_header(self, text: str) -> bool:
+        """Comments above the first statement are the module's header in
+        libcst, not the statement's leading lines."""
+        return any(ln.comment is not None and ln.comment.value == text for ln in self.module.header)
+
     def _comment_lines(self, texts: Iterable[str]) -> list[cst.EmptyLine]:
         return [cst.EmptyLine(indent=False, comment=cst.Comment(t)) for t in texts]
 
@@ -483,7 +488,8 @@ class _Emitter:
                     pending.extend(_leading_and_comments(self.module, stmt, None))
                     continue
                 stmt = base_stmt
-            markers = [m for m in self.markers.get(i, []) if not _has_comment(stmt, m)]
+            markers = [m for m in self.markers.get(i, [])
+                       if not _has_comment(stmt, m) and not (i == 0 and self._in_header(m))]
             if i in delete:
                 replacements = insert_at.get(i, [])
                 if not replacements:
@@ -517,7 +523,7 @@ class _Emitter:
             note = (f"{MARKER} settings from _base_ file(s) "
                     f"{', '.join(self.inp.inlined_bases)} were inlined (not converted alongside)")
             first = new_body[0]
-            if not _has_comment(first, note):
+            if not _has_comment(first, note) and not self._in_header(note):
                 new_body[0] = first.with_changes(
                     leading_lines=list(first.leading_lines) + self._comment_lines([note]))
         out = self.module.with_changes(body=new_body, footer=footer)

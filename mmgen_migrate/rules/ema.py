@@ -323,11 +323,11 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
     if policy == "rampup":
         mcfg = {**RAMPUP_DEFAULTS, **(hook.get("momentum_cfg") or {})}
         for k in RAMPUP_DEFAULTS:
-            ctx.put(base + (k,), mcfg[k], f"RampUpEMA `{k}` from the 0.x momentum_cfg"
-                    + ("" if k in (hook.get("momentum_cfg") or {}) else " (0.x default, written out: 1.x "
-                       "defaults differ)" if k == "batch_size" else " (0.x default)"),
-                    inputs=[path + ("momentum_cfg", k)] if k in (hook.get("momentum_cfg") or {}) else [],
-                    consume=False)
+            if k in (hook.get("momentum_cfg") or {}):
+                ctx.move(path + ("momentum_cfg", k), base + (k,), f"RampUpEMA `{k}` as in the 0.x momentum_cfg")
+            else:
+                ctx.put(base + (k,), mcfg[k], f"RampUpEMA `{k}`: the 0.x default written out"
+                        + (" (1.x defaults batch_size to 32)" if k == "batch_size" else ""), consume=False)
         extra = sorted(set(hook.get("momentum_cfg") or {}) - set(RAMPUP_DEFAULTS))
         if extra:
             findings.append(f"momentum_cfg keys {', '.join(extra)} have no RampUpEMA equivalent: dropped")
@@ -346,7 +346,8 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
             m_note = f"0.x momentum={_fmt(momentum)}: 1 - m"
             m_msg = "1.x ExponentialMovingAverage weights the new value: momentum = 1 - 0.x momentum"
         else:
-            m1 = float(Decimal(repr(1 - momentum ** p)))
+            m1 = (float(Decimal(1) - Decimal(repr(float(momentum))) ** p) if isinstance(p, int)
+                  else float(f"{1 - momentum ** p:.15g}"))  # the decimal a person would write
             m_note = f"0.x momentum={_fmt(momentum)}, {_fmt(p)} averages per generator update: 1 - m**{_fmt(p)}"
             m_msg = (
                 f"0.x averaged every iteration, i.e. {_fmt(p)} times per generator update ({p_from}) towards an "
@@ -359,14 +360,21 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
         ctx.put(base + ("momentum",), m1, m_msg, severity=m_sev,
                 inputs=[path + ("interp_cfg", "momentum")] if "momentum" in interp_cfg else [],
                 note=m_note, consume=False)
-    ctx.put(base + ("interval",), interval1,
-            "EMA interval counted in generator updates" + (f" (generator period {_fmt(p)})" if p != 1 else ""),
-            inputs=[path + ("interval",)], note=int_note, severity=sched_sev, consume=False)
-    ctx.put(base + ("start_iter",), start1,
-            "EMA start counted in generator updates: 1.x starts when (iter+1) >= start_iter × "
-            "discriminator_steps × accumulative_counts" + ("" if "start_iter" in hook else " (0.x default 0)"),
-            inputs=[path + ("start_iter",)] if "start_iter" in hook else [], note=start_note,
-            severity=sched_sev, consume=False)
+    if interval1 == interval and int_note is None:  # unchanged: keep the source expression
+        ctx.move(path + ("interval",), base + ("interval",), "EMA interval counted in generator updates "
+                 "(here one generator update per iteration)", severity=sched_sev)
+    else:
+        ctx.put(base + ("interval",), interval1,
+                "EMA interval counted in generator updates" + (f" (generator period {_fmt(p)})" if p != 1 else ""),
+                inputs=[path + ("interval",)], note=int_note, severity=sched_sev, consume=False)
+    start_msg = ("EMA start counted in generator updates: 1.x starts when (iter+1) >= start_iter × "
+                 "discriminator_steps × accumulative_counts")
+    if "start_iter" in hook and start1 == start and start_note is None:
+        ctx.move(path + ("start_iter",), base + ("start_iter",), start_msg, severity=sched_sev)
+    else:
+        ctx.put(base + ("start_iter",), start1, start_msg + ("" if "start_iter" in hook else " (0.x default 0)"),
+                inputs=[path + ("start_iter",)] if "start_iter" in hook else [], note=start_note,
+                severity=sched_sev, consume=False)
 
     # -- buffers ---------------------------------------------------------------
     if m_nt == 0:

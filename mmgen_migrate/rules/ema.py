@@ -199,8 +199,9 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
     *unsupported*. `use_ema=True` without a hook (0.x never updated that
     EMA) is *review*.
 
-    **Reference.** MMagic docs, "Migration of ... EMA" (docs/en/migration/models.md);
-    semantics.md §3, §8.10-14; mapping.md §2.5, §3a rows 5-7.
+    **Reference.** semantics.md §3, §8.10-14; mapping.md §2.5, §3a rows 5-7;
+    MMagic `models/base_models/base_gan.py` (`_init_ema_model`, `train_step`),
+    `models/base_models/average_model.py`.
     """
     if fam.family_of(ctx.source) in (fam.MODERN, fam.DIFFUSION) or ctx.get(("model", "ema_config"), None):
         return  # a 1.x model (EMA lives in ema_config), or a DDPM config MOD005 refuses as a whole

@@ -94,8 +94,8 @@ def total_iters_to_train_loop(ctx: MigrationContext) -> None:
     and in total is unchanged; SinGAN's other timing differences are reported
     by the model rules).
 
-    **Reference.** MMagic docs, "Migration of Schedule and Runtime Settings";
-    mapping.md §2.6, §4 rule 4; semantics.md §2.4.
+    **Reference.** mapping.md §2.6, §4 rule 4; semantics.md §2.4; MMEngine
+    `Runner.build_train_loop`.
     """
     if _refused(ctx):
         return
@@ -303,9 +303,9 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
     and other policies (`Inv`, `CosineRestart`, `Cyclic`, `OneCycle`, ...)
     are *unsupported*.
 
-    **Reference.** MMagic docs, "Migration of Schedule and Runtime Settings"
-    (docs/en/migration/schedule.md); semantics.md §4, §8.15-17; mapping.md
-    §2.7, §4 rule 5.
+    **Reference.** semantics.md §4, §8.15-17; mapping.md §2.7, §4 rule 5;
+    mmcv `runner/hooks/lr_updater.py`; MMEngine `optim/scheduler/lr_scheduler.py`;
+    MMagic `engine/schedulers/linear_lr_scheduler_with_interval.py`.
     """
     if _refused(ctx):
         return
@@ -361,14 +361,22 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
         return
     total = ctx.old(("total_iters",), None)
     needs_total = policy in ("Poly", "CosineAnnealing", "Linear")
-    if needs_total and not (_is_int(total) and total > 0):
-        ctx.flag(("lr_config",), f"the {policy} policy runs to the end of training, but `total_iters` is "
-                                 "not a known integer here: convert by hand")
-        return
     lrs = base_lrs(ctx)
+    missing, elsewhere = [], True
+    if needs_total and not (_is_int(total) and total > 0):
+        missing.append("`total_iters`")
+        elsewhere &= "total_iters" not in ctx.source
     if policy == "Linear" and lrs is None:
-        ctx.flag(("lr_config",), "LinearLrInterval needs the optimizers' lr as absolute values, but the 0.x "
-                                 "`optimizer` lrs are not plain numbers here: convert by hand")
+        missing.append("the optimizers' lr")
+        elsewhere &= "optimizer" not in ctx.source
+    if missing and ctx.partial and elsewhere:
+        # a schedule _base_ file: the configs that inherit it see the rest
+        ctx.drop(("lr_config",), f"the {policy} schedule needs {' and '.join(missing)}, which this _base_ file "
+                                 "does not set: it is converted in the configs that inherit this file")
+        return
+    if missing:
+        ctx.flag(("lr_config",), f"the {policy} policy needs {' and '.join(missing)} as plain numbers, "
+                                 "which this config does not give: convert by hand")
         return
     _convert_lr(ctx, lr, policy, warmup, total, lrs)
 

@@ -252,3 +252,29 @@ def test_binding_min_lr_really_differs():
     got = mmengine_lrs(out.target["param_scheduler"], 1e-3, 60)
     want = [mmcv_lr(lr, 1e-3, i, 60) for i in range(60)]
     assert got != pytest.approx(want, rel=1e-6, abs=1e-12)
+
+
+def test_linear_schedule_in_a_base_without_optimizer_is_converted_in_the_inheriting_config(tmp_path):
+    from mmengine import Config
+
+    from mmgen_migrate.convert import convert_files
+
+    (tmp_path / "_base_").mkdir()
+    (tmp_path / "_base_/schedule.py").write_text(
+        "lr_config = dict(policy='Linear', by_epoch=False, target_lr=0, start=40000, interval=400)\n")
+    (tmp_path / "leaf.py").write_text(
+        "_base_ = ['./_base_/schedule.py']\n"
+        "model = dict(type='CycleGAN')\n"
+        "optimizer = dict(generators=dict(type='Adam', lr=0.0002), discriminators=dict(type='Adam', lr=0.0002))\n"
+        "total_iters = 80000\n")
+    results = {r.rel: r for r in convert_files(sorted(tmp_path.rglob("*.py")), tmp_path,
+                                               ConvertOptions(select=["OPT001", "SCH"]))}
+    assert all(r.status != FAILED for r in results.values()), {k: r.error for k, r in results.items()}
+    assert "lr_config" not in results["_base_/schedule.py"].new_text
+    out = tmp_path / "out"
+    for rel, r in results.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(r.new_text)
+    ps = Config.fromfile(out / "leaf.py").param_scheduler.to_dict()
+    assert ps == dict(type="LinearLrInterval", by_epoch=False, start_factor=0.0002, end_factor=0, begin=40000,
+                      end=80000, interval=400)

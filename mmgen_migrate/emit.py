@@ -383,6 +383,7 @@ class _Emitter:
         removed_names: list[str] = []
 
         self.changed = self.changed_names(order)
+        self.placed_new: set[str] = set()
         for name in order:
             if name not in self.changed:
                 continue
@@ -398,13 +399,13 @@ class _Emitter:
                     idx = simple[-1]
                     rewrite[idx] = self.statement(name, value, idx)
                 elif complex_ or simple:
-                    append.append(self.statement(name, value, len(self.body)))
+                    append.append(self.new_statement(name, value, len(self.body)))
                 else:
                     anchor = self.anchor(name)
                     if anchor is None:
-                        append.append(self.statement(name, value, len(self.body)))
+                        append.append(self.new_statement(name, value, len(self.body)))
                     else:
-                        insert_at.setdefault(anchor, []).append(self.statement(name, value, anchor))
+                        insert_at.setdefault(anchor, []).append(self.new_statement(name, value, anchor))
             else:
                 if name in bv:
                     raise EmitError(
@@ -447,10 +448,27 @@ class _Emitter:
                 return defs[-1]
         return None
 
+    def unsupported_markers(self, name: str) -> list[str]:
+        return [f"{MARKER} {c.rule} unsupported: {c.message}" for c in self.inp.changes
+                if c.severity == Severity.UNSUPPORTED and c.new_path and c.new_path[0] == name]
+
+    def new_statement(self, name: str, value: Any, at: int) -> cst.SimpleStatementLine:
+        """A statement added for ``name`` (not in place of its own): it
+        carries the name's unsupported markers, so that converting the
+        output again finds them on the statement that is then the last one."""
+        stmt = self.statement(name, value, at)
+        self.placed_new.add(name)
+        markers = self.unsupported_markers(name)
+        if markers:
+            stmt = stmt.with_changes(leading_lines=list(stmt.leading_lines) + self._comment_lines(markers))
+        return stmt
+
     def mark_unsupported(self, rewrite: dict[int, cst.SimpleStatementLine]) -> None:
         self.markers: dict[int, list[str]] = {}
         for c in self.inp.changes:
             if c.severity != Severity.UNSUPPORTED or not c.new_path or not isinstance(c.new_path[0], str):
+                continue
+            if c.new_path[0] in self.placed_new:
                 continue
             defs = self.simple_defs.get(c.new_path[0])
             if not defs:

@@ -198,11 +198,13 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
     elif str(srcs[0]) == "-":
         if in_place:
             raise UsageError("--in-place needs a file, not stdin")
-        text = click.get_text_stream("stdin").read()
+        # raw bytes: the config keeps its encoding and line endings
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
         where = Path(os.path.abspath(stdin_filename or "stdin.py"))
         fd, name = tempfile.mkstemp(prefix=".mmgen-migrate-stdin-", suffix=".py", dir=where.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         stdin_tmp = Path(name)
         files, root, single = [stdin_tmp], stdin_tmp.parent, True
     elif srcs[0].is_dir():

@@ -119,6 +119,9 @@ def total_iters_to_train_loop(ctx: MigrationContext) -> None:
                                    "MMagic 1.x reads only train_cfg")
         return
     _flag_leftovers(ctx, leftovers)
+    if train_cfg is None and "train_cfg" in ctx.cfg:
+        ctx.drop(("train_cfg",), "0.x `train_cfg = None` (no model training settings); 1.x `train_cfg` is the "
+                                 "training loop, written from total_iters")
     ctx.put(("train_cfg", "by_epoch"), False, "1.x GAN training is iteration-based (IterBasedTrainLoop)",
             consume=False)
     d = ctx.old(("train_cfg", "disc_steps"), 1)

@@ -278,3 +278,11 @@ def test_linear_schedule_in_a_base_without_optimizer_is_converted_in_the_inherit
     ps = Config.fromfile(out / "leaf.py").param_scheduler.to_dict()
     assert ps == dict(type="LinearLrInterval", by_epoch=False, start_factor=0.0002, end_factor=0, begin=40000,
                       end=80000, interval=400)
+
+
+def test_train_cfg_none_is_replaced_by_the_loop_and_accounted_for():
+    src = "model = dict(type='ESRGAN')\ntrain_cfg = None\ntest_cfg = None\ntotal_iters = 400000\n"
+    res = convert_text(src, options=ConvertOptions(select=["SCH001"]))
+    assert not [c for c in res.changes if c.severity == Severity.ERROR], [c.message for c in res.changes]
+    assert res.new_text == ("model = dict(type='ESRGAN')\ntrain_cfg = dict(by_epoch=False, max_iters=400000)\n"
+                            "test_cfg = None\n")

@@ -190,7 +190,7 @@ DATASET_ARGS = {
     "CIFAR10": {"data_prefix", "pipeline", "test_mode", "data_root"},
 }
 # transforms that keep name and arguments (only their image keys are renamed)
-SAME_TRANSFORMS = {"Resize", "Flip", "Crop", "NumpyPad", "RandomCropLongEdge", "CenterCropLongEdge"}
+SAME_TRANSFORMS = {"Resize", "Flip", "Crop", "FixedCrop", "NumpyPad", "RandomCropLongEdge", "CenterCropLongEdge"}
 # 0.x image key of unconditional datasets -> the key 1.x GAN models read (inputs['img'])
 KEY_RENAMES = {"real_img": "img", "real_img_path": "img_path"}
 
@@ -221,13 +221,17 @@ class _Pipeline:
                 self.problems.append(f"transform {t!r} is not a dict")
                 continue
             ttype = t.get("type")
-            if ttype == "LoadImageFromFile":
-                new = {"type": "LoadImageFromFile", "key": self.key(t.get("key", "gt"))}
+            if ttype in ("LoadImageFromFile", "LoadPairedImageFromFile"):
+                new = {"type": ttype, "key": self.key(t.get("key", "gt"))}
                 for k, v in t.items():
                     if k in ("type", "key"):
                         continue
+                    if k in ("domain_a", "domain_b") and ttype == "LoadPairedImageFromFile":
+                        new[k] = v
                     if k == "flag":
                         new["color_type"] = v
+                    elif k in ("domain_a", "domain_b"):
+                        pass
                     elif k == "channel_order":
                         new["channel_order"] = v
                     elif k == "io_backend":
@@ -361,8 +365,9 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
       recursively); `GrowScaleImgDataset(imgs_roots)` → `(data_roots)`;
       `SinGANDataset(img_path)` → `(data_root)`;
       `Paired/UnpairedImageDataset(dataroot)` → `(data_root)`;
-    - transforms: `LoadImageFromFile` (`flag` → `color_type`, disk
-      `io_backend` dropped), `Resize`, `Flip`, `Crop`, `NumpyPad`,
+    - transforms: `LoadImageFromFile` / `LoadPairedImageFromFile` (`flag` →
+      `color_type`, disk `io_backend` dropped), `Resize`, `Flip`, `Crop`,
+      `FixedCrop`, `NumpyPad`,
       `*CropLongEdge` keep their arguments; `Collect` → `PackInputs` (same
       keys, `gt_label` left to PackInputs); `ImageToTensor` and
       `ToTensor(keys=['gt_label'])` are dropped (PackInputs makes tensors);

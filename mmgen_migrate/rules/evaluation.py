@@ -119,8 +119,10 @@ def _metrics(ctx, raw, *, translation, target_domain, sample_model, problems, no
 def _sample_model(ctx: MigrationContext, given, notes: list) -> str:
     if given is not None:
         return given
-    chosen = "ema" if _has_ema(ctx) else "orig"
-    notes.append(f"0.x sampled from the EMA generator when there was one: `sample_model='{chosen}'` written")
+    ema = _has_ema(ctx)
+    chosen = "ema" if ema else "orig"
+    notes.append(f"0.x sampled from the EMA generator when the model had one ({'it has' if ema else 'it has none'}): "
+                 f"`sample_model='{chosen}'` written")
     return chosen
 
 

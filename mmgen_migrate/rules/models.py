@@ -71,12 +71,45 @@ GANLOSS_DEFAULTS = dict(real_label_val=1.0, fake_label_val=0.0, loss_weight=1.0)
 MODEL_SOURCE = "mmgen/models/gans/*.py (0.x) vs mmagic/models/editors/*/ (1.x)"
 
 
-def _as_list(value) -> list:
+class _Term(dict):
+    """A 0.x loss dict that knows its path in the config."""
+
+    path: tuple = ()
+
+
+class _LossConfig(dict):
+    """The 1.x ``loss_config`` being built; ``sources`` maps a key to the 0.x
+    path its value is copied from unchanged (so the emitter keeps the original
+    expression)."""
+
+    def __init__(self):
+        super().__init__()
+        self.sources: dict[str, tuple] = {}
+
+    def take(self, key: str, term: "_Term", old_key: str, default: Any) -> None:
+        if old_key in term:
+            self[key] = term[old_key]
+            self.sources[key] = term.path + (old_key,)
+        else:
+            self[key] = default
+
+
+def _as_list(value, path: tuple = ()) -> list:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
+        items = [(v, path + (i,)) for i, v in enumerate(value)]
+    else:
+        items = [(value, path)]
+    out = []
+    for v, p in items:
+        if isinstance(v, dict):
+            t = _Term(v)
+            t.path = p
+            out.append(t)
+        else:
+            out.append(v)
+    return out
 
 
 def target_model_type(source: dict) -> tuple[str | None, str]:
@@ -228,7 +261,7 @@ def model_type(ctx: MigrationContext) -> None:
                 type='WGANGP',
                 generator=dict(type='WGANGPGenerator'),
                 discriminator=dict(type='WGANGPDiscriminator'),
-                loss_config=dict(loss_weight=50, norm_mode='HWC'))
+                loss_config=dict(loss_weight=gp, norm_mode='HWC'))
             """,
         ),
         Example(
@@ -249,11 +282,11 @@ def model_type(ctx: MigrationContext) -> None:
                 generator=dict(type='StyleGANv2Generator', out_size=256),
                 discriminator=dict(type='StyleGAN2Discriminator', in_size=256),
                 loss_config=dict(
-                    r1_loss_weight=80.0,
+                    r1_loss_weight=10. / 2. * 16,
                     r1_interval=16,
                     norm_mode='HWC',
                     r1_use_apex_amp=False,
-                    g_reg_weight=8.0,
+                    g_reg_weight=2. * 4,
                     g_reg_interval=4,
                     pl_batch_shrink=2,
                     g_reg_use_apex_amp=False,
@@ -334,9 +367,9 @@ def gan_loss_to_loss_config(ctx: MigrationContext) -> None:
             extra = set(gan) - {"type", "gan_type", *GANLOSS_DEFAULTS}
             if extra:
                 problems.append(f"gan_loss has settings 1.x cannot express: {', '.join(sorted(extra))}")
-    disc_aux = _as_list(model.get("disc_auxiliary_loss"))
-    gen_aux = _as_list(model.get("gen_auxiliary_loss"))
-    loss_config: dict[str, Any] = {}
+    disc_aux = _as_list(model.get("disc_auxiliary_loss"), ("model", "disc_auxiliary_loss"))
+    gen_aux = _as_list(model.get("gen_auxiliary_loss"), ("model", "gen_auxiliary_loss"))
+    loss_config = _LossConfig()
     notes: list[str] = []
     handler = _AUX_HANDLERS.get(new, _no_aux)
     handler(new, disc_aux, gen_aux, loss_config, problems, notes)
@@ -347,28 +380,28 @@ def gan_loss_to_loss_config(ctx: MigrationContext) -> None:
                 break
         return
     inputs = [("model", k) for k in LOSS_KEYS if k in model]
-    for key in LOSS_KEYS:
-        if key in model and not (loss_config and key != "gan_loss"):
-            ctx.drop(("model", key), _drop_reason(new, key, loss_config))
+    if "gan_loss" in model:
+        ctx.drop(("model", "gan_loss"), _drop_reason(new, "gan_loss", loss_config))
     if loss_config:
-        old_lc = ctx.get(("model", "loss_config"), None)
-        if isinstance(old_lc, dict):
-            loss_config = {**old_lc, **loss_config}
         severity = Severity.REVIEW if notes else Severity.EXACT
         aux_inputs = [p for p in inputs if p[1] != "gan_loss"]
-        ctx.put(
-            ("model", "loss_config"),
-            loss_config,
-            f"0.x auxiliary losses of {new} as the `loss_config` keys mmagic 1.2.0 reads"
-            + ("; " + "; ".join(notes) if notes else ""),
-            inputs=aux_inputs,
-            severity=severity,
-        )
+        why = f"the `loss_config` key 1.x {new} reads" + ("; " + "; ".join(notes) if notes else "")
+        for key, value in loss_config.items():
+            if key in loss_config.sources:
+                ctx.move(loss_config.sources[key], ("model", "loss_config", key), why, severity=severity)
+            else:
+                ctx.put(("model", "loss_config", key), value, why + " (0.x default or derived, written out)",
+                        inputs=aux_inputs, severity=severity, consume=False)
+    for key in ("disc_auxiliary_loss", "gen_auxiliary_loss"):
+        if key in model:
+            ctx.drop(("model", key), _drop_reason(new, key, loss_config))
 
 
 def _drop_reason(new: str, key: str, loss_config: dict) -> str:
     if key == "gan_loss":
         return f"1.x {new} hard-codes the same adversarial loss ({HARD_CODED_GAN_TYPE[new]})"
+    if loss_config:
+        return f"1.x {new} computes these terms itself, weighted by `loss_config`"
     return f"1.x {new} hard-codes these auxiliary losses with the same weights"
 
 
@@ -404,8 +437,8 @@ def _wgangp(new, disc_aux, gen_aux, loss_config, problems, notes) -> None:
     if extra:
         problems.append(f"GradientPenaltyLoss settings without 1.x twin: {', '.join(sorted(extra))}")
     # 0.x GradientPenaltyLoss defaults: loss_weight=1.0, norm_mode='pixel'
-    loss_config["loss_weight"] = gp.get("loss_weight", 1.0)
-    loss_config["norm_mode"] = gp.get("norm_mode", "pixel")
+    loss_config.take("loss_weight", gp, "loss_weight", 1.0)
+    loss_config.take("norm_mode", gp, "norm_mode", "pixel")
 
 
 def _stylegan2(new, disc_aux, gen_aux, loss_config, problems, notes) -> None:
@@ -419,8 +452,9 @@ def _stylegan2(new, disc_aux, gen_aux, loss_config, problems, notes) -> None:
         extra = set(r1) - {"type", *R1_DEFAULTS, "data_info", "loss_name"}
         if extra:
             problems.append(f"R1GradientPenalty settings without 1.x twin: {', '.join(sorted(extra))}")
-        loss_config.update(r1_loss_weight=r1["loss_weight"], r1_interval=r1["interval"],
-                           norm_mode=r1["norm_mode"], r1_use_apex_amp=r1["use_apex_amp"])
+        for key, old in (("r1_loss_weight", "loss_weight"), ("r1_interval", "interval"),
+                         ("norm_mode", "norm_mode"), ("r1_use_apex_amp", "use_apex_amp")):
+            loss_config.take(key, r1s[0], old, R1_DEFAULTS[old])
         info = r1.get("data_info") or {}
         if isinstance(info, dict) and "loss_scaler" in info:
             loss_config["scale_r1_loss"] = True
@@ -437,8 +471,9 @@ def _stylegan2(new, disc_aux, gen_aux, loss_config, problems, notes) -> None:
         for key in ("decay", "pl_batch_size", "sync_mean_buffer"):
             if pl[key] != PL_DEFAULTS[key]:
                 problems.append(f"GeneratorPathRegularizer.{key}={pl[key]!r} cannot be set in 1.x")
-        loss_config.update(g_reg_weight=pl["loss_weight"], g_reg_interval=pl["interval"],
-                           pl_batch_shrink=pl["pl_batch_shrink"], g_reg_use_apex_amp=pl["use_apex_amp"])
+        for key, old in (("g_reg_weight", "loss_weight"), ("g_reg_interval", "interval"),
+                         ("pl_batch_shrink", "pl_batch_shrink"), ("g_reg_use_apex_amp", "use_apex_amp")):
+            loss_config.take(key, pls[0], old, PL_DEFAULTS[old])
     else:
         loss_config.update(g_reg_weight=0.0)
         notes.append("0.x had no path-length regulariser; 1.x always adds one, so its weight is set to 0")
@@ -483,6 +518,7 @@ def _l1_terms(terms: list, problems: list, names: dict) -> dict:
     """Weights of the L1 terms per ``loss_name`` (all terms of one name must
     share their weight, as the 1.x class applies one weight to every domain)."""
     weights: dict[str, set] = {}
+    firsts: dict[str, Any] = {}
     for term in terms:
         if _loss_type(term) != "L1Loss":
             problems.append(f"auxiliary loss {_loss_type(term)!r} has no 1.x twin")
@@ -494,20 +530,24 @@ def _l1_terms(terms: list, problems: list, names: dict) -> dict:
         if term.get("reduction", "mean") != "mean":
             problems.append(f"{name} with reduction={term.get('reduction')!r}: 1.x uses 'mean'")
         weights.setdefault(name, set()).add(term.get("loss_weight", 1.0))
+        firsts.setdefault(name, term)
     out = {}
     for name, ws in weights.items():
         if len(ws) != 1:
             problems.append(f"{name} terms with different weights {sorted(ws)}: 1.x uses one weight")
         else:
-            out[name] = ws.pop()
+            out[name] = firsts[name]
     return out
 
 
 def _cyclegan(new, disc_aux, gen_aux, loss_config, problems, notes) -> None:
     _no_aux(new, disc_aux, [], loss_config, problems, notes)
     w = _l1_terms(gen_aux, problems, {"cycle_loss": None, "id_loss": None})
-    loss_config["cycle_loss_weight"] = w.get("cycle_loss", 0.0)
-    loss_config["id_loss_weight"] = w.get("id_loss", 0.0)
+    for key, name in (("cycle_loss_weight", "cycle_loss"), ("id_loss_weight", "id_loss")):
+        if name in w:
+            loss_config.take(key, w[name], "loss_weight", 1.0)
+        else:
+            loss_config[key] = 0.0
     if "cycle_loss" not in w:
         notes.append("0.x had no cycle loss")
 
@@ -515,7 +555,10 @@ def _cyclegan(new, disc_aux, gen_aux, loss_config, problems, notes) -> None:
 def _pix2pix(new, disc_aux, gen_aux, loss_config, problems, notes) -> None:
     _no_aux(new, disc_aux, [], loss_config, problems, notes)
     w = _l1_terms(gen_aux, problems, {"pixel_loss": None})
-    loss_config["pixel_loss_weight"] = w.get("pixel_loss", 0.0)
+    if "pixel_loss" in w:
+        loss_config.take("pixel_loss_weight", w["pixel_loss"], "loss_weight", 1.0)
+    else:
+        loss_config["pixel_loss_weight"] = 0.0
 
 
 _AUX_HANDLERS = {
@@ -757,6 +800,9 @@ def family_train_cfg(ctx: MigrationContext) -> None:
     if "test_cfg" in ctx.cfg and ctx.cfg["test_cfg"] is None and (family != fam.UNKNOWN or ctx.partial):
         ctx.drop(("test_cfg",), "0.x `test_cfg = None` meant default model test settings; 1.x `test_cfg` is the "
                  "test loop (EVL001 writes it where the config evaluates)")
+    if "train_cfg" in ctx.cfg and ctx.cfg["train_cfg"] is None and family != fam.UNKNOWN:
+        ctx.drop(("train_cfg",), "0.x `train_cfg = None` meant default model training settings; 1.x `train_cfg` "
+                 "is the training loop (the schedule rule writes it)")
     train_cfg = ctx.get(("train_cfg",), None)
     if not isinstance(train_cfg, dict) or family == fam.UNKNOWN:
         return
@@ -889,7 +935,7 @@ def _singan_keys(ctx: MigrationContext, train_cfg: dict) -> None:
 # ---------------------------------------------------------------------------
 # MOD005: diffusion models have no 1.x training path
 
-TRAINING_KEYS = ("optimizer", "optim_wrapper", "train_cfg", "total_iters", "lr_config", "runner", "optimizer_config",
+TRAINING_KEYS = ("optimizer", "optim_wrapper", "train_cfg", "total_iters", "lr_config", "optimizer_config",
                  "custom_hooks", "data", "evaluation", "metrics", "fp16", "apex_amp")
 
 
@@ -929,7 +975,7 @@ def refuse_diffusion_training(ctx: MigrationContext) -> None:
     """
     **What it does.** For a config whose model is `BasicGaussianDiffusion`
     (the Improved-DDPM configs), marks the model and every training setting
-    (`optimizer`, `train_cfg`, `total_iters`, `lr_config`, `runner`, `data`,
+    (`optimizer`, `train_cfg`, `total_iters`, `lr_config`, `data`,
     `custom_hooks` with its EMA hook, `evaluation`/`metrics`) as
     *unsupported* and records that the other rules must leave them alone: the
     converted file keeps them as they were, with a `# mmgen-migrate:` marker,

@@ -363,8 +363,11 @@ def resume_from(ctx: MigrationContext) -> None:
     if path is None:
         ctx.drop(("resume_from",), "`resume_from = None`: MMEngine does not resume by default (`resume=False`)")
         return
-    old_load = ctx.cfg.get("load_from")
+    old_load = ctx.cfg.get("load_from", MISSING)
     sev = Severity.REVIEW if old_load not in (None, MISSING) and old_load != path else Severity.EXACT
+    if old_load is not MISSING:
+        ctx.drop(("load_from",), "replaced by the `resume_from` checkpoint (0.x resumed from it and "
+                 "ignored `load_from`)", severity=sev)
     ctx.move(("resume_from",), ("load_from",),
              "MMEngine resumes from `load_from` when `resume=True`"
              + (f"; 0.x ignored `load_from={old_load!r}` because `resume_from` wins" if sev == Severity.REVIEW
@@ -438,7 +441,9 @@ def runner_and_ddp(ctx: MigrationContext) -> None:
     - `use_ddp_wrapper` is removed and `find_unused_parameters` moves into
       `model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel',
       broadcast_buffers=False, find_unused_parameters=<0.x value, default False>)`,
-      written in the file that holds `runner` (or the config itself).
+      written in the file that holds `runner`, or in any complete 0.x GAN
+      config (multi-GPU training needs it even when the 0.x config relied on
+      the defaults).
 
     **Why.** MMEngine builds its loop from `train_cfg` (the schedule rule turns
     `total_iters` into `IterBasedTrainLoop`) and ignores `runner`/`workflow`.
@@ -485,9 +490,10 @@ def runner_and_ddp(ctx: MigrationContext) -> None:
     ddp_keys = [k for k in ("use_ddp_wrapper", "find_unused_parameters") if k in cfg]
     if "model_wrapper_cfg" in ctx.source:
         return
-    if not ddp_keys and "runner" not in ctx.source:
+    family = fam.family_of(ctx.source)
+    if family in (fam.MODERN, fam.DIFFUSION) and not ddp_keys:
         return
-    if fam.family_of(ctx.source) == fam.MODERN:
+    if not ddp_keys and "runner" not in ctx.source and (ctx.partial or family == fam.UNKNOWN):
         return
     ctx.put(("model_wrapper_cfg", "type"), "MMSeparateDistributedDataParallel",
             "1.x GAN models call generator/discriminator directly: each needs its own DDP wrapper",

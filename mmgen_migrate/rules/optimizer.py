@@ -70,6 +70,24 @@ def _split_wrapper_keys(ctx: MigrationContext, opt_path, wrapper_path) -> None:
         ),
         Example(
             before="""
+            # MMEditing 0.x GAN restorer
+            optimizers = dict(
+                generator=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)),
+                discriminator=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)))
+            """,
+            after="""
+            # MMEditing 0.x GAN restorer
+            optim_wrapper = dict(
+                constructor='MultiOptimWrapperConstructor',
+                generator=dict(optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999))),
+                discriminator=dict(
+                    optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)),
+                ),
+            )
+            """,
+        ),
+        Example(
+            before="""
             optimizer = None  # inference only
             """,
             after="""
@@ -96,7 +114,9 @@ def optimizer_to_optim_wrapper(ctx: MigrationContext) -> None:
     - a single optimizer (`optimizer = dict(type=...)`) becomes
       `optim_wrapper = dict(type='OptimWrapper', optimizer=<the same dict>)`;
     - `optimizer = None` (inference-only configs) becomes `optim_wrapper = None`;
-    - `paramwise_cfg` moves from the optimizer dict up to its wrapper.
+    - `paramwise_cfg` moves from the optimizer dict up to its wrapper;
+    - MMEditing 0.x configs (GAN restorers such as ESRGAN) spell the setting
+      `optimizers`; it is converted the same way.
 
     **Why.** MMGeneration 0.x built one torch optimizer per sub-module in
     `mmgen/core/optimizer/builder.py` (`build_optimizers`). MMagic 1.x wraps
@@ -115,20 +135,24 @@ def optimizer_to_optim_wrapper(ctx: MigrationContext) -> None:
     (docs/en/migration/optimizers.md); semantics.md §1.3.
     """
     cfg = ctx.cfg
-    if "optimizer" not in cfg or fam.training_refused(ctx.source):
+    key = "optimizer"
+    if "optimizer" not in cfg and "optim_wrapper" not in cfg and isinstance(cfg.get("optimizers"), dict):
+        # MMEditing 0.x spelling (mmedit/apis/train.py: build_optimizers(model, cfg.optimizers))
+        key = "optimizers"
+    if key not in cfg or fam.training_refused(ctx.source):
         return
-    opt = cfg["optimizer"]
+    opt = cfg[key]
     if "optim_wrapper" in cfg:
         ctx.flag(
-            ("optimizer",),
+            (key,),
             "config has both `optimizer` and `optim_wrapper`; MMEngine ignores `optimizer`, kept as-is",
         )
         return
     if opt is None:
-        ctx.move(("optimizer",), ("optim_wrapper",), "`optimizer = None` (no training) becomes `optim_wrapper = None`")
+        ctx.move((key,), ("optim_wrapper",), "`optimizer = None` (no training) becomes `optim_wrapper = None`")
         return
     if not isinstance(opt, dict):
-        ctx.flag(("optimizer",), f"`optimizer` is a {type(opt).__name__}, not a dict: cannot convert it")
+        ctx.flag((key,), f"`optimizer` is a {type(opt).__name__}, not a dict: cannot convert it")
         return
     if "type" in opt:
         ctx.put(
@@ -137,13 +161,13 @@ def optimizer_to_optim_wrapper(ctx: MigrationContext) -> None:
             "a single optimizer is wrapped in MMEngine's default `OptimWrapper`",
             consume=False,
         )
-        ctx.move(("optimizer",), ("optim_wrapper", "optimizer"), "optimizer dict kept unchanged inside the wrapper")
+        ctx.move((key,), ("optim_wrapper", "optimizer"), "optimizer dict kept unchanged inside the wrapper")
         _split_wrapper_keys(ctx, ("optim_wrapper", "optimizer"), ("optim_wrapper",))
         return
     bad = [k for k, v in opt.items() if not (isinstance(v, dict) and "type" in v)]
     if bad or not opt:
         ctx.flag(
-            ("optimizer",),
+            (key,),
             "`optimizer` is neither a single optimizer (with `type`) nor a dict of per-module optimizers"
             + (f" (entries without `type`: {', '.join(map(str, bad))})" if bad else ""),
         )
@@ -156,10 +180,10 @@ def optimizer_to_optim_wrapper(ctx: MigrationContext) -> None:
     )
     for module in list(opt):
         ctx.move(
-            ("optimizer", module),
+            (key, module),
             ("optim_wrapper", module, "optimizer"),
             f"optimizer of `{module}` kept unchanged in its own wrapper",
         )
         _split_wrapper_keys(ctx, ("optim_wrapper", module, "optimizer"), ("optim_wrapper", module))
-    if cfg.get("optimizer") == {}:
-        del cfg["optimizer"]
+    if cfg.get(key) == {}:
+        del cfg[key]

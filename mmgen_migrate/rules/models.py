@@ -1009,3 +1009,92 @@ def refuse_diffusion_training(ctx: MigrationContext) -> None:
     for key in TRAINING_KEYS:
         if key in ctx.source:
             ctx.flag((key,), f"`{key}` belongs to a model MMagic 1.x cannot train: not converted")
+
+
+# ---------------------------------------------------------------------------
+# MOD006: architecture arguments renamed in 1.x
+
+# modules whose 0.x `init_type`/`pretrained` became MMEngine's `init_cfg` in
+# 1.x (mmagic 1.2.0 biggan_generator.py / biggan_discriminator.py; the
+# BigGAN-deep modules still take `init_type`)
+INIT_CFG_MODULES = {"BigGANGenerator", "BigGANDiscriminator"}
+
+
+@rule(
+    "MOD006",
+    "biggan-init-cfg",
+    "Turn the 0.x `init_type` (and `pretrained`) of BigGAN's generator and discriminator into the "
+    "`init_cfg` their 1.x classes take.",
+    examples=[
+        Example(
+            before="""
+            model = dict(
+                type='BasiccGAN',
+                generator=dict(type='BigGANGenerator', output_scale=128, init_type='ortho'),
+                discriminator=dict(type='BigGANDiscriminator', input_scale=128, init_type='ortho'))
+            """,
+            after="""
+            model = dict(
+                type='BasiccGAN',
+                generator=dict(
+                    type='BigGANGenerator',
+                    output_scale=128,
+                    init_cfg=dict(type='ortho'),
+                ),
+                discriminator=dict(
+                    type='BigGANDiscriminator',
+                    input_scale=128,
+                    init_cfg=dict(type='ortho'),
+                ))
+            """,
+        ),
+        Valid(
+            """
+            model = dict(type='BigGAN', generator=dict(type='BigGANDeepGenerator', init_type='ortho'))
+            """
+        ),
+    ],
+)
+def biggan_init_cfg(ctx: MigrationContext) -> None:
+    """
+    **What it does.** In `model.generator` / `model.discriminator` of type
+    `BigGANGenerator` / `BigGANDiscriminator`: `init_type=X` →
+    `init_cfg=dict(type=X)`; `pretrained=<ckpt>` →
+    `init_cfg=dict(type='Pretrained', checkpoint=<ckpt>)`; `pretrained=None`
+    is dropped. The BigGAN-deep modules keep `init_type` (1.x still takes it).
+
+    **Why.** The 1.x `BigGANGenerator`/`BigGANDiscriminator` have no
+    `init_type` argument (building them with one raises `TypeError`); their
+    `init_weights` reads the scheme from `init_cfg['type']` (`'ortho'`,
+    `'N02'`, `'xavier'`) or loads a `'Pretrained'` checkpoint. The upstream
+    port made the same change by hand (mapping.md §2.1).
+
+    **Exactness.** Exact: same initialisation scheme. `init_type` and
+    `pretrained` together is *unsupported* (1.x takes one `init_cfg`).
+
+    **Reference.** mapping.md §2.1; mmagic 1.2.0
+    `models/editors/biggan/biggan_generator.py` `init_weights`.
+    """
+    model = ctx.get(("model",), None)
+    if not isinstance(model, dict) or fam.family_of(ctx.source) in (fam.DIFFUSION,):
+        return
+    for module in ("generator", "discriminator"):
+        sub = model.get(module)
+        if not isinstance(sub, dict) or sub.get("type") not in INIT_CFG_MODULES:
+            continue
+        if "init_cfg" in sub and ("init_type" in sub or sub.get("pretrained") is not None):
+            ctx.flag(("model", module), "both `init_cfg` and 0.x `init_type`/`pretrained`: 1.x takes one `init_cfg`")
+            continue
+        pretrained = sub.get("pretrained")
+        if "init_type" in sub and pretrained is not None:
+            ctx.flag(("model", module), "`init_type` and `pretrained` together: 1.x takes one `init_cfg`")
+            continue
+        if "pretrained" in sub and pretrained is None:
+            ctx.drop(("model", module, "pretrained"), "`pretrained=None` is the default")
+        if pretrained is not None:
+            ctx.put(("model", module, "init_cfg"), {"type": "Pretrained", "checkpoint": pretrained},
+                    f"1.x {sub['type']} loads a checkpoint through `init_cfg`", inputs=[("model", module, "pretrained")])
+        if "init_type" in sub:
+            ctx.put(("model", module, "init_cfg"), {"type": sub["init_type"]},
+                    f"1.x {sub['type']} reads the initialisation scheme from `init_cfg['type']` (no `init_type`)",
+                    inputs=[("model", module, "init_type")])

@@ -268,3 +268,15 @@ def test_converted_wgangp_child_keeps_the_variable():
     res = convert_text(src, options=ConvertOptions(select=["MOD"]))
     assert "loss_config=dict(loss_weight=gp, norm_mode='HWC')" in res.new_text
     assert "gan_loss" not in res.new_text and "disc_auxiliary_loss" not in res.new_text
+
+
+def test_biggan_init_type_becomes_init_cfg_but_not_for_biggan_deep():
+    cfg = gan("BasiccGAN", gen="BigGANGenerator", gan_type="hinge")
+    cfg["model"]["generator"].update(init_type="N02", pretrained=None)
+    cfg["model"]["discriminator"] = {"type": "BigGANDeepDiscriminator", "init_type": "ortho"}
+    out = apply_rules(cfg, [REGISTRY["MOD006"]])
+    assert out.target["model"]["generator"] == {"type": "BigGANGenerator", "init_cfg": {"type": "N02"}}
+    assert out.target["model"]["discriminator"] == {"type": "BigGANDeepDiscriminator", "init_type": "ortho"}
+    cfg["model"]["generator"] = {"type": "BigGANGenerator", "pretrained": "ckpt.pth"}
+    out = apply_rules(cfg, [REGISTRY["MOD006"]])
+    assert out.target["model"]["generator"]["init_cfg"] == {"type": "Pretrained", "checkpoint": "ckpt.pth"}

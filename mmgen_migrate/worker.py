@@ -85,6 +85,17 @@ class LoadWorker:
             cwd=self.root,
             start_new_session=True,  # Ctrl-C goes to the converter, which then stops the worker
         )
+        # wait until MMEngine is imported, so that a slow start never counts
+        # against a file's time limit
+        try:
+            header = _read_exactly(self.proc.stdout, _HEADER.size, time.monotonic() + max(120.0, self.timeout))
+            _read_exactly(self.proc.stdout, _HEADER.unpack(header)[0], time.monotonic() + 10)
+        except (TimeoutError, EOFError):
+            self._kill()
+            raise EvaluationError("the evaluation process did not start (is MMEngine installed?)") from None
+        except BaseException:
+            self._kill()
+            raise
 
     def close(self) -> None:
         proc, self.proc = self.proc, None
@@ -393,6 +404,21 @@ def main() -> None:
     os.mkdir = fenced_mkdir
     sys.addaudithook(fence)
     _limit_memory()
+
+    proto_out.write(_HEADER.pack(len(_READY)) + _READY)  # imports done: time limits start now
+    try:
+        _serve(proto_in, proto_out, fence, workspace)
+    finally:
+        # stdin closed: the converter is done with us, or died
+        os.chdir("/")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_READY = b"ready"
+
+
+def _serve(proto_in, proto_out, fence: _Fence, workspace: str) -> None:
+    from . import load
 
     while True:
         try:

@@ -1,0 +1,144 @@
+"""Interrupted runs: killing a batch midway leaves no half-written file.
+
+Outputs are staged, checked, then each one replaces its destination with an
+atomic rename (convert.write_atomic), so a reader of the output tree sees a
+complete conversion or nothing — never a partial file or a temporary file.
+Each test runs the real CLI on a generated tree of 80 configs sharing
+``_base_`` files and stops it at a chosen moment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+N_CONFIGS = 80
+
+
+def _make_tree(root: Path) -> Path:
+    src = root / "src"
+    (src / "_base_" / "models").mkdir(parents=True)
+    (src / "_base_" / "models" / "sngan.py").write_text(
+        "model = dict(type='BasiccGAN', generator=dict(type='SNGANGenerator', num_classes=10),\n"
+        "             discriminator=dict(type='ProjDiscriminator', num_classes=10),\n"
+        "             gan_loss=dict(type='GANLoss', gan_type='hinge'))\n"
+        "train_cfg = dict(disc_steps=2, gen_steps=1, batch_accumulation_steps=1)\n")
+    (src / "_base_" / "runtime.py").write_text("log_level = 'INFO'\nload_from = None\n")
+    for i in range(N_CONFIGS):
+        group = src / f"group{i % 6}"
+        group.mkdir(exist_ok=True)
+        accu = 1 + i % 3
+        (group / f"exp_{i:03d}.py").write_text(
+            "_base_ = ['../_base_/models/sngan.py', '../_base_/runtime.py']\n"
+            f"# experiment {i}\n"
+            f"train_cfg = dict(disc_steps={2 * accu}, batch_accumulation_steps={accu})\n"
+            "optimizer = dict(\n"
+            f"    generator=dict(type='Adam', lr={(i + 1) * 1e-5!r}, betas=(0.0, 0.999)),\n"
+            f"    discriminator=dict(type='Adam', lr={(i + 1) * 4e-5!r}, betas=(0.0, 0.999)))\n")
+    return src
+
+
+def _env(tmp: Path) -> dict:
+    scratch = tmp / "scratch"
+    scratch.mkdir(exist_ok=True)
+    return dict(os.environ, MMGEN_MIGRATE_SCRATCH=str(scratch), TMPDIR=str(scratch))
+
+
+def _cli(src: Path, out: Path, tmp: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mmgen_migrate.cli", "convert", str(src), "-o", str(out), "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(tmp), cwd=tmp, start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    """The tree and its complete conversion (an uninterrupted run)."""
+    tmp = tmp_path_factory.mktemp("interrupt")
+    src = _make_tree(tmp)
+    ref = tmp / "reference"
+    proc = _cli(src, ref, tmp)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode in (0, 1), err.decode()
+    files = sorted(p.relative_to(ref).as_posix() for p in ref.rglob("*.py"))
+    assert len(files) == N_CONFIGS + 2
+    return src, ref
+
+
+def _assert_only_complete_files(out: Path, ref: Path) -> int:
+    if not out.exists():
+        return 0
+    count = 0
+    for p in out.rglob("*"):
+        if p.is_dir():
+            continue
+        rel = p.relative_to(out).as_posix()
+        assert not p.name.startswith("."), f"temporary file left behind: {rel}"
+        data = p.read_bytes()
+        cst.parse_module(data.decode("utf-8"))  # parses
+        assert data == (ref / rel).read_bytes(), f"{rel} is not a complete conversion"
+        count += 1
+    return count
+
+
+def _wait_for(predicate, limit: float) -> bool:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.002)
+    return False
+
+
+def test_sigkill_during_writing_leaves_only_complete_files(tree, tmp_path):
+    src, ref = tree
+    out = tmp_path / "out"
+    proc = _cli(src, out, tmp_path)
+    started = _wait_for(lambda: out.exists() and any(out.rglob("*.py")), 300)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert started, "the run never started writing"
+    written = _assert_only_complete_files(out, ref)
+    assert 0 < written <= N_CONFIGS + 2
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0])
+def test_sigkill_early_leaves_only_complete_files(tree, tmp_path, delay):
+    src, ref = tree
+    out = tmp_path / "out"
+    proc = _cli(src, out, tmp_path)
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    _assert_only_complete_files(out, ref)
+    # the evaluation worker notices its parent died and removes its folder
+    scratch = tmp_path / "scratch"
+    assert _wait_for(lambda: not any(p.name.startswith("mmgen-migrate-eval-") for p in scratch.iterdir()), 10)
+
+
+def test_ctrl_c_stops_cleanly(tree, tmp_path):
+    """SIGINT (Ctrl-C) to the converter only: a non-zero exit, a message, no
+    traceback, only complete files, and no staging or evaluation folders."""
+    src, ref = tree
+    out = tmp_path / "out"
+    proc = _cli(src, out, tmp_path)
+    scratch = tmp_path / "scratch"
+    # interrupt once configs are being evaluated (not while Python starts)
+    assert _wait_for(lambda: any(p.name.startswith("mmgen-migrate-eval-") for p in scratch.iterdir()), 120)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    text = err.decode()
+    if proc.returncode == 0 or (proc.returncode in (1,) and "Abort" not in text and "interrupt" not in text.lower()):
+        pytest.skip("the run finished before the interrupt arrived")
+    assert proc.returncode != 0
+    assert "Traceback" not in text, text
+    assert "abort" in text.lower() or "interrupt" in text.lower(), text
+    _assert_only_complete_files(out, ref)
+    leftovers = [p.name for p in (tmp_path / "scratch").iterdir()]
+    assert not leftovers, f"left behind after Ctrl-C: {leftovers}"

@@ -1,0 +1,169 @@
+"""How configs are evaluated (docs/execution.md): in a separate worker
+process, in a throwaway working directory, with writes outside it refused,
+a time limit per file, and nothing carried over from one file to the next."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from mmgen_migrate.load import ConfigError, load_effective
+from mmgen_migrate.worker import LoadWorker, EvaluationError
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def worker():
+    w = LoadWorker(timeout=10)
+    yield w
+    w._kill()
+
+
+def test_files_written_in_the_working_directory_are_discarded(tmp_path, worker, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = _write(tmp_path / "cfg.py", """
+        import os
+        with_notes = open('notes.txt', 'w').write('scratch')
+        os.makedirs('work_dirs/exp', exist_ok=True)
+        here = sorted(os.listdir('.'))
+    """)
+    loaded = worker.load(cfg)
+    assert loaded["here"] == ["notes.txt", "work_dirs"]  # the config saw its own files...
+    assert sorted(os.listdir(tmp_path)) == ["cfg.py"]  # ...which never reached the user's folder
+    assert worker.load(cfg)["here"] == ["notes.txt", "work_dirs"]  # a fresh folder each time
+
+
+def test_absolute_writes_are_refused_and_mkdir_skipped(tmp_path, worker):
+    target = tmp_path / "outside"
+    cfg = _write(tmp_path / "cfg.py", f"""
+        import os
+        os.makedirs({str(target / 'a' / 'b')!r}, exist_ok=True)
+        created = os.path.isdir({str(target)!r})
+    """)
+    assert worker.load(cfg) == {"created": False}
+    assert not target.exists()
+    for code, what in [(f"open({str(target)!r}, 'w')", "tried to write"),
+                       (f"import shutil; shutil.rmtree({str(tmp_path)!r})", "tried to rmtree"),
+                       (f"import os; os.remove({str(cfg)!r})", "tried to remove"),
+                       ("import os; os.system('true')", "tried to start a process"),
+                       ("import socket; socket.create_connection(('127.0.0.1', 9))", "tried to use the network")]:
+        bad = _write(tmp_path / "bad.py", f"{code}\nx = 1\n")
+        with pytest.raises(EvaluationError, match=what):
+            worker.load(bad)
+    assert cfg.exists()
+
+
+def test_environment_changes_do_not_leak_into_the_next_file(tmp_path, worker):
+    a = _write(tmp_path / "a.py", """
+        import os, sys
+        os.environ['MMGEN_MIGRATE_TEST_LEAK'] = 'yes'
+        sys.path.insert(0, '/nowhere')
+        x = 1
+    """)
+    b = _write(tmp_path / "b.py", """
+        import os, sys
+        leak = os.environ.get('MMGEN_MIGRATE_TEST_LEAK', 'no')
+        path_leak = '/nowhere' in sys.path
+    """)
+    worker.load(a)
+    assert worker.load(b) == {"leak": "no", "path_leak": False}
+
+
+def test_endless_loop_times_out_and_the_next_file_loads(tmp_path):
+    w = LoadWorker(timeout=1.5)
+    try:
+        loop = _write(tmp_path / "loop.py", "while True:\n    pass\n")
+        with pytest.raises(EvaluationError, match="took longer than 1.5 s"):
+            w.load(loop)
+        ok = _write(tmp_path / "ok.py", "lr = 0.1\n")
+        assert w.load(ok) == {"lr": 0.1}
+    finally:
+        w._kill()
+
+
+def test_a_crash_fails_one_file_only(tmp_path, worker):
+    crash = _write(tmp_path / "crash.py", "import os\nos._exit(7)\n")
+    with pytest.raises(EvaluationError, match=r"exit code 7"):
+        worker.load(crash)
+    assert worker.load(_write(tmp_path / "ok.py", "x = [1, 2]\n")) == {"x": [1, 2]}
+
+
+def test_prints_and_input_do_not_reach_the_protocol(tmp_path, worker):
+    cfg = _write(tmp_path / "cfg.py", """
+        import sys
+        print('hello from the config')
+        sys.stdout.write('more noise' * 1000)
+        answer = sys.stdin.read()
+    """)
+    assert worker.load(cfg) == {"answer": ""}
+
+
+def test_non_plain_values_are_refused_with_their_path(tmp_path, worker):
+    cfg = _write(tmp_path / "cfg.py", "model = dict(layers=[dict(act=object())])\n")
+    with pytest.raises(EvaluationError, match=r"`model.layers\[0\].act` is a builtins.object object"):
+        worker.load(cfg)
+
+
+def test_shutdown_removes_the_worker_folder(tmp_path):
+    w = LoadWorker(timeout=10)
+    w.load(_write(tmp_path / "ok.py", "x = 1\n"))
+    root, proc = w.root, w.proc
+    assert os.path.isdir(root)
+    w.close()
+    assert proc.poll() is not None and not os.path.exists(root)
+
+
+def test_worker_exits_when_the_converter_dies(tmp_path):
+    """A converter killed without cleanup (SIGKILL, os._exit) must not leave
+    its worker running, nor its folder behind."""
+    cfg = _write(tmp_path / "ok.py", "x = 1\n")
+    script = textwrap.dedent(f"""
+        import os
+        from mmgen_migrate.worker import LoadWorker
+        w = LoadWorker(timeout=10)
+        w.load({str(cfg)!r})
+        print(w.proc.pid, w.root, flush=True)
+        os._exit(0)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    pid, root = out.stdout.split()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (os.path.exists(root) or _alive(int(pid))):
+        time.sleep(0.1)
+    assert not os.path.exists(root)
+    assert not _alive(int(pid))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_load_effective_keeps_its_contract(tmp_path):
+    """convert.py relies on: a dict, or ConfigError with a one-line reason."""
+    assert load_effective(_write(tmp_path / "ok.py", "a = dict(b=(1, 2))\n")) == {"a": {"b": (1, 2)}}
+    with pytest.raises(ConfigError) as info:
+        load_effective(_write(tmp_path / "bad.py", "raise ValueError('line one\\nline two')\n"))
+    assert str(info.value) == "loading the config raised ValueError: line one"
+
+
+def test_classic_config_misread_as_lazy_import_loads_with_a_note(tmp_path):
+    """MMEngine 0.10 on Python 3.11 reads `import os` without `_base_` as a
+    lazy-import config; the output check then says so instead of failing."""
+    cfg = _write(tmp_path / "cfg.py", "import numpy as np\nlr = float(np.sqrt(4.0))\n")
+    notes: list[str] = []
+    assert load_effective(cfg, new_style=True, notes=notes) == {"lr": 2.0}
+    assert len(notes) == 1 and "lazy_import=False" in notes[0] and "`numpy`" in notes[0]

@@ -1,0 +1,110 @@
+"""The wild corpus: configs as users really write them (fixtures/wild/input),
+each with its promised outcome in fixtures/wild/expectations.toml — converted
+output byte for byte (fixtures/wild/expected/...), or a one-line refusal.
+
+The whole tree is converted as one batch, as a user would: a failing file
+must not stop the others."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mmgen_migrate import worker
+from mmgen_migrate.convert import FAILED, UNCHANGED, convert_files, discover
+
+ROOT = Path(__file__).resolve().parents[2]
+WILD = ROOT / "fixtures" / "wild"
+INPUT, EXPECTED = WILD / "input", WILD / "expected"
+EXPECTATIONS = tomllib.loads((WILD / "expectations.toml").read_text(encoding="utf-8"))
+SIDE_EFFECT_PATHS = [Path("/tmp/mmgen-migrate-wild-should-never-exist"),
+                     Path("/tmp/mmgen-migrate-wild-should-never-exist.json")]
+TIME_LIMIT = 3.0  # for endless_loop.py; every other file loads in milliseconds
+
+
+@pytest.fixture(scope="module")
+def batch():
+    for p in SIDE_EFFECT_PATHS:
+        assert not p.exists(), f"remove {p} left by something else first"
+    w = worker.shared_worker()
+    saved, w.timeout = w.timeout, TIME_LIMIT
+    cwd_before = sorted(os.listdir(os.getcwd()))
+    try:
+        results = convert_files(discover(INPUT), INPUT)
+    finally:
+        w.timeout = saved
+    assert sorted(os.listdir(os.getcwd())) == cwd_before, "converting created files in the working directory"
+    return {r.rel: r for r in results}
+
+
+def test_every_file_has_a_promise(batch):
+    files = {p.relative_to(INPUT).as_posix() for p in discover(INPUT)}
+    assert files == set(EXPECTATIONS), "fixtures/wild/input and expectations.toml disagree"
+    assert len(files) >= 40
+    expected_files = {p.relative_to(EXPECTED).as_posix() for p in EXPECTED.rglob("*.py")}
+    converts = {k for k, v in EXPECTATIONS.items() if v["outcome"] == "converts"}
+    assert expected_files == converts, "fixtures/wild/expected must hold exactly the files that convert"
+    for name, spec in EXPECTATIONS.items():
+        assert spec["outcome"] in ("converts", "refuses"), name
+        assert spec.get("why"), f"{name}: say which real-world construct it stands for"
+        assert (spec["outcome"] == "refuses") == ("message" in spec), name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTATIONS))
+def test_case(batch, name):
+    spec, res = EXPECTATIONS[name], batch[name]
+    if spec["outcome"] == "refuses":
+        assert res.status == FAILED, f"{name} should be refused, got {res.status}"
+        assert spec["message"] in res.error
+        assert "\n" not in res.error and len(res.error) < 300, "a failure is one readable line"
+        assert res.new_text is None
+        return
+    assert res.status != FAILED, f"{name}: {res.error}"
+    assert res.new_text.encode("utf-8") == (EXPECTED / name).read_bytes(), (
+        f"{name} differs from fixtures/wild/expected (scripts/update_fixtures.py wild, then review)")
+    rules = {c.rule for c in res.findings}
+    for rule in spec.get("findings", []):
+        assert rule in rules, f"{name}: expected a {rule} finding, got {sorted(rules)}"
+    assert not [c for c in res.changes if c.rule == "internal"], "a setting was lost silently"
+
+
+def test_loading_has_no_side_effects(batch):
+    for p in SIDE_EFFECT_PATHS:
+        assert not p.exists(), f"converting a config created {p}"
+
+
+def test_line_endings_and_final_newline_are_kept(batch):
+    crlf = batch["crlf_line_endings.py"].new_text
+    assert "\r\n" in crlf and "\n" not in crlf.replace("\r\n", "")
+    assert not batch["no_final_newline.py"].new_text.endswith("\n")
+
+
+def test_converting_the_output_again_changes_nothing():
+    results = convert_files(discover(EXPECTED), EXPECTED)
+    changed = [f"{r.rel}: {r.error or 'changed'}" for r in results if r.status != UNCHANGED]
+    assert not changed
+
+
+def test_cli_batch_reports_failures_and_writes_the_rest(tmp_path):
+    """One CLI run over the corpus: exit code 2, one error line per refused
+    file, every other file written, nothing written for refused files."""
+    out = tmp_path / "out"
+    env = dict(os.environ, MMGEN_MIGRATE_EVAL_TIMEOUT=str(TIME_LIMIT))
+    proc = subprocess.run([sys.executable, "-m", "mmgen_migrate.cli", "convert", str(INPUT), "-o", str(out), "-q"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    refused = sorted(k for k, v in EXPECTATIONS.items() if v["outcome"] == "refuses")
+    error_lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]
+    for name in refused:
+        assert any(name in ln for ln in error_lines), f"no error line names {name}"
+        assert not (out / name).exists()
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == sorted(k for k, v in EXPECTATIONS.items() if v["outcome"] == "converts")
+    for name in written:
+        assert (out / name).read_bytes() == (EXPECTED / name).read_bytes(), name
+    assert sorted(os.listdir(tmp_path)) == ["out"], "the run left files in its working directory"

@@ -167,3 +167,28 @@ def test_classic_config_misread_as_lazy_import_loads_with_a_note(tmp_path):
     notes: list[str] = []
     assert load_effective(cfg, new_style=True, notes=notes) == {"lr": 2.0}
     assert len(notes) == 1 and "lazy_import=False" in notes[0] and "`numpy`" in notes[0]
+
+
+def test_an_emitted_file_that_does_not_load_is_a_failure_not_a_file(tmp_path, monkeypatch):
+    """The check after emission: whatever the emitter produces, a file that
+    does not parse/load, or loads to something else, is reported (one line,
+    naming the problem) and never written."""
+    from mmgen_migrate import convert as convert_mod
+    from mmgen_migrate.convert import FAILED, convert_files, write_results
+
+    src = _write(tmp_path / "exp.py", """
+        optimizer = dict(generator=dict(type='Adam', lr=0.0002))
+    """)
+    for broken, message in [
+        ("optim_wrapper = dict(\n", "the written config does not load (syntax error at line"),
+        ("optim_wrapper = dict(generator=dict(optimizer=dict(type='Adam', lr=0.5)))\n",
+         "the written config loads to a different value at `optim_wrapper."),
+        ("x = 1\nraise RuntimeError('boom')\n", "the written config does not load (loading the config raised RuntimeError: boom)"),
+    ]:
+        monkeypatch.setattr(convert_mod.emit_mod, "emit", lambda inp, _text=broken: _text)
+        (res,) = convert_files([src], tmp_path)
+        assert res.status == FAILED and res.error.startswith("cannot write the 1.x config: " + message), res.error
+        assert "\n" not in res.error
+        out = tmp_path / "out"
+        write_results([res], lambda r: out / r.rel)
+        assert not out.exists()

@@ -305,6 +305,19 @@ def _dataset(ctx, ds: Any, rename: dict, problems: list, pipes: list, notes: lis
         out[nk] = v
     for k, v in added.items():
         out.setdefault(k, v)
+    if new_type == "SinGANDataset" and "pipeline" not in out:
+        # 0.x returned every pyramid level and `input_sample` as tensors
+        # ((x / 255 - 0.5) * 2, i.e. the data preprocessor's 127.5); the 1.x
+        # dataset needs a pipeline that packs them (one level per scale 0..num_scales)
+        num_scales = ctx.old(("model", "num_scales"), None)
+        if not isinstance(num_scales, int):
+            num_scales = ctx.old(("model", "generator", "num_scales"), None)
+        if isinstance(num_scales, int):
+            out["pipeline"] = [{"type": "PackInputs",
+                                "keys": [f"real_scale{i}" for i in range(num_scales + 1)] + ["input_sample"]}]
+        else:
+            notes.append("1.x SinGANDataset needs `pipeline=[dict(type='PackInputs', keys=['real_scale0', ..., "
+                         "'input_sample'])]` (one key per scale); the number of scales is not known here")
     return out
 
 
@@ -363,7 +376,9 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
       `UnconditionalImageDataset(imgs_root)` →
       `BasicImageDataset(data_root, recursive=True)` (0.x scanned the folder
       recursively); `GrowScaleImgDataset(imgs_roots)` → `(data_roots)`;
-      `SinGANDataset(img_path)` → `(data_root)`;
+      `SinGANDataset(img_path)` → `(data_root)` plus the pipeline 1.x requires
+      (`PackInputs` of every pyramid level `real_scale0..N` and `input_sample`,
+      N = the model's `num_scales`; 0.x packed them itself);
       `Paired/UnpairedImageDataset(dataroot)` → `(data_root)`;
     - transforms: `LoadImageFromFile` / `LoadPairedImageFromFile` (`flag` →
       `color_type`, disk `io_backend` dropped), `Resize`, `Flip`, `Crop`,

@@ -145,3 +145,20 @@ def test_dataset_base_text_keeps_comments_and_is_idempotent():
     assert "# `samples_per_gpu` must be set\ntrain_dataloader = dict(" in text
     assert "batch_size=None" in text and "data = " not in text
     assert convert_text(text, options=ConvertOptions(select=["DAT"])).new_text == text
+
+
+def test_singan_dataset_gets_the_pipeline_1x_requires():
+    cfg = {"model": {"type": "SinGAN", "generator": {"type": "SinGANMultiScaleGenerator", "num_scales": 2}},
+           "data": dict(samples_per_gpu=1, train=dict(type="SinGANDataset", img_path="fish.png", min_size=25,
+                                                      max_size=250, scale_factor_init=0.75))}
+    out = run(cfg)
+    ds = out.target["train_dataloader"]["dataset"]
+    assert ds["data_root"] == "fish.png" and "img_path" not in ds
+    assert ds["pipeline"] == [{"type": "PackInputs",
+                               "keys": ["real_scale0", "real_scale1", "real_scale2", "input_sample"]}]
+    assert out.target["model"]["data_preprocessor"]["non_image_keys"] == ["input_sample"]
+    # a dataset file without the model cannot know the number of scales: reported
+    del cfg["model"]
+    out = run(cfg)
+    assert "pipeline" not in out.target["train_dataloader"]["dataset"]
+    assert any("PackInputs" in c.message for c in findings(out, "DAT002"))

@@ -222,3 +222,57 @@ def apex_amp(ctx: MigrationContext) -> None:
         "MMagic 1.x never reads a top-level `apex_amp`: this config would train in fp32. Use native AMP "
         "instead (`type='AmpOptimWrapper', loss_scale='dynamic'` on each optim wrapper) and delete this key",
     )
+
+
+@rule(
+    "AMP003",
+    "dead-fp16-key",
+    "Drop the top-level mmcv `fp16` setting: MMGeneration 0.x never used it.",
+    examples=[
+        Example(
+            before="""
+            model = dict(type='StaticUnconditionalGAN')
+            fp16 = dict(loss_scale=512.)  # copied from an mmdet config
+            """,
+            after="""
+            model = dict(type='StaticUnconditionalGAN')
+            # copied from an mmdet config
+            """,
+        ),
+        Valid(
+            """
+            model = dict(type='StyleGAN2', generator=dict(type='StyleGANv2Generator', fp16_enabled=True))
+            """
+        ),
+    ],
+)
+def dead_fp16_key(ctx: MigrationContext) -> None:
+    """
+    **What it does.** Removes a top-level `fp16 = dict(...)` (mmcv's
+    `Fp16OptimizerHook` setting) from a 0.x GAN config and reports it when it
+    was set. The per-module `fp16_enabled` / `num_fp16_scales` flags inside
+    the generator and discriminator are not touched.
+
+    **Why.** `mmgen/apis/train.py` reads `fp16` only when the config also has
+    a top-level `optimizer_cfg`, which no GAN config sets, and even then it
+    raises `NotImplementedError('Fp16 has not been supported.')`. The key
+    never changed 0.x training, and nothing in 1.x reads it either: keeping it
+    would suggest the converted config trains in mixed precision.
+
+    **Exactness.** Exact for `fp16 = None`. A set `fp16` is dropped as
+    *review*: 0.x trained in fp32 (apart from the modules' own `fp16_enabled`
+    flags) and so does the 1.x config; use `AmpOptimWrapper` for real mixed
+    precision.
+
+    **Reference.** MMGeneration v0.7.3 `mmgen/apis/train.py` (`train_model`).
+    """
+    value = ctx.get(("fp16",))
+    if value is MISSING or fam.family_of(ctx.source) in (fam.DIFFUSION, fam.MODERN):
+        return
+    if value is None:
+        ctx.drop(("fp16",), "`fp16 = None`: no mixed precision, nothing to convert")
+        return
+    ctx.drop(("fp16",), "0.x never used a top-level `fp16` (mmgen/apis/train.py reads it only with "
+                        "`optimizer_cfg`, which GAN configs do not set): the config trained in fp32 and the 1.x "
+                        "config does too; for mixed precision set `type='AmpOptimWrapper'` on the optim wrappers",
+             severity=Severity.REVIEW)

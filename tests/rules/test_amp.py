@@ -135,3 +135,18 @@ def test_apex_amp_is_unsupported_and_marked_in_the_output():
 def test_apex_off_is_left_alone(value):
     out = apply_rules({"model": {"type": "StaticUnconditionalGAN"}, "apex_amp": value}, RULES)
     assert not amp_changes(out, "AMP002")
+
+
+# -- AMP003 --------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,severity", [(dict(loss_scale=512.0), Severity.REVIEW), (None, Severity.EXACT)])
+def test_dead_fp16_key_is_dropped(value, severity):
+    out = apply_rules({"model": {"type": "StaticUnconditionalGAN"}, "fp16": value}, [REGISTRY["AMP003"]])
+    assert "fp16" not in out.target
+    assert [c.severity for c in out.changes] == [severity]
+
+
+def test_module_fp16_flags_are_not_touched():
+    cfg = {"model": {"type": "StaticUnconditionalGAN", "generator": {"type": "G", "fp16_enabled": True}}}
+    out = apply_rules(cfg, [REGISTRY["AMP003"]])
+    assert out.target == cfg and not out.changes

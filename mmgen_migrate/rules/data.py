@@ -190,7 +190,16 @@ DATASET_ARGS = {
     "CIFAR10": {"data_prefix", "pipeline", "test_mode", "data_root"},
 }
 # transforms that keep name and arguments (only their image keys are renamed)
-SAME_TRANSFORMS = {"Resize", "Flip", "Crop", "FixedCrop", "NumpyPad", "RandomCropLongEdge", "CenterCropLongEdge"}
+# (the arguments their 1.x classes take, mmagic 1.2.0 datasets/transforms/*.py)
+SAME_TRANSFORMS = {
+    "Resize": {"keys", "scale", "keep_ratio", "size_factor", "max_size", "interpolation", "backend", "output_keys"},
+    "Flip": {"keys", "flip_ratio", "direction"},
+    "Crop": {"keys", "crop_size", "random_crop", "is_pad_zeros"},
+    "FixedCrop": {"keys", "crop_size", "crop_pos"},
+    "NumpyPad": None,  # keys, padding, **numpy.pad kwargs
+    "RandomCropLongEdge": {"keys"},
+    "CenterCropLongEdge": {"keys"},
+}
 # 0.x image key of unconditional datasets -> the key 1.x GAN models read (inputs['img'])
 KEY_RENAMES = {"real_img": "img", "real_img_path": "img_path"}
 
@@ -222,7 +231,8 @@ class _Pipeline:
                 continue
             ttype = t.get("type")
             if ttype in ("LoadImageFromFile", "LoadPairedImageFromFile"):
-                new = {"type": ttype, "key": self.key(t.get("key", "gt"))}
+                # mmcls' LoadImageFromFile (ImageNet/CIFAR pipelines) had no key and wrote 'img'
+                new = {"type": ttype, "key": self.key(t.get("key", "img"))}
                 for k, v in t.items():
                     if k in ("type", "key"):
                         continue
@@ -240,7 +250,37 @@ class _Pipeline:
                     else:
                         self.problems.append(f"LoadImageFromFile argument `{k}` has no 1.x twin")
                 out.append(new)
+            elif ttype == "Resize" and "size" in t and "scale" not in t:
+                # mmcls Resize(size=(h, w) | s) of the conditional-GAN ImageNet pipelines
+                size = t["size"]
+                if isinstance(size, int):
+                    scale = (size, size)
+                elif isinstance(size, (list, tuple)) and len(size) == 2 and -1 not in size:
+                    scale = (size[1], size[0])  # mmcls (h, w) -> mmcv/mmagic (w, h)
+                else:
+                    self.problems.append(f"Resize(size={size!r}) has no fixed 1.x scale")
+                    continue
+                extra = [k for k in t if k not in ("type", "size", "keys", "backend", "interpolation")]
+                if extra:
+                    self.problems.append(f"Resize argument(s) {', '.join(extra)} not taken by the 1.x Resize")
+                    continue
+                new = {"type": "Resize", "keys": self.keys(t.get("keys", ["img"])), "scale": scale}
+                new.update({k: t[k] for k in ("backend", "interpolation") if k in t})
+                out.append(new)
+            elif ttype == "RandomFlip":
+                # mmcls RandomFlip(flip_prob, direction) on 'img'
+                extra = [k for k in t if k not in ("type", "flip_prob", "prob", "direction")]
+                if extra or t.get("direction", "horizontal") not in ("horizontal", "vertical"):
+                    self.problems.append(f"RandomFlip {t!r} has no 1.x twin")
+                    continue
+                out.append({"type": "Flip", "keys": ["img"], "flip_ratio": t.get("flip_prob", t.get("prob", 0.5)),
+                            "direction": t.get("direction", "horizontal")})
             elif ttype in SAME_TRANSFORMS:
+                allowed = SAME_TRANSFORMS[ttype]
+                extra = [k for k in t if k != "type" and allowed is not None and k not in allowed]
+                if extra:
+                    self.problems.append(f"{ttype} argument(s) {', '.join(extra)} not taken by the 1.x {ttype}")
+                    continue
                 out.append({k: (self.keys(v) if k == "keys" else v) for k, v in t.items()})
             elif ttype == "RescaleToZeroOne":
                 rescaled = True
@@ -382,9 +422,13 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
       `Paired/UnpairedImageDataset(dataroot)` → `(data_root)`;
     - transforms: `LoadImageFromFile` / `LoadPairedImageFromFile` (`flag` →
       `color_type`, disk `io_backend` dropped), `Resize`, `Flip`, `Crop`,
-      `FixedCrop`, `NumpyPad`,
-      `*CropLongEdge` keep their arguments; `Collect` → `PackInputs` (same
-      keys, `gt_label` left to PackInputs); `ImageToTensor` and
+      `FixedCrop`, `NumpyPad`, `*CropLongEdge` keep their arguments
+      (arguments the 1.x class does not take are *unsupported*); the mmcls
+      transforms of the ImageNet/CIFAR pipelines map too: `Resize(size=(h, w))`
+      → `Resize(keys=['img'], scale=(w, h))`, `RandomFlip(flip_prob)` →
+      `Flip(keys=['img'], flip_ratio)`, key-less `LoadImageFromFile` →
+      `key='img'`; `Collect` → `PackInputs` (same keys, `gt_label` left to
+      PackInputs); `ImageToTensor` and
       `ToTensor(keys=['gt_label'])` are dropped (PackInputs makes tensors);
       `RescaleToZeroOne` + `Normalize` are dropped and their effect moves to
       `model.data_preprocessor` (`mean`/`std` when not 127.5,

@@ -98,7 +98,9 @@ def _metric(m: Any, *, translation: bool, target_domain: str | None, sample_mode
         if target_domain is None:
             problems.append("TranslationEvalHook without `target_domain`: cannot name the image keys")
             return None
-        out["fake_key"] = out["real_key"] = f"img_{target_domain}"
+        out["fake_key"] = f"img_{target_domain}"
+        if old_type != "IS":  # TransIS reads generated images only (no real_key argument)
+            out["real_key"] = f"img_{target_domain}"
     elif sample_model is not None:
         out["sample_model"] = sample_model
     return out
@@ -221,7 +223,8 @@ def evaluation_to_evaluators(ctx: MigrationContext) -> None:
       `PR` → `PrecisionAndRecall`, `PPL` → `PerceptualPathLength`,
       `MS_SSIM` → `MultiScaleStructureSimilarity`, `SWD` →
       `SlicedWassersteinDistance`; translation models get `TransFID` /
-      `TransIS` with `fake_key`/`real_key = 'img_<target_domain>'`.
+      `TransIS` with `fake_key` (and, for TransFID, `real_key`) =
+      `'img_<target_domain>'`.
       `num_images` → `fake_nums`, `inception_args.type` → `inception_style`
       (0.x loaded the PyTorch Inception unless `type='StyleGAN'`; IS
       defaulted to StyleGAN), `inception_args.inception_path` →

@@ -162,3 +162,30 @@ def test_singan_dataset_gets_the_pipeline_1x_requires():
     out = run(cfg)
     assert "pipeline" not in out.target["train_dataloader"]["dataset"]
     assert any("PackInputs" in c.message for c in findings(out, "DAT002"))
+
+
+def test_mmcls_transforms_of_imagenet_pipelines():
+    pipe = [dict(type="LoadImageFromFile"), dict(type="RandomCropLongEdge", keys=["img"]),
+            dict(type="Resize", size=(128, 96), backend="pillow"),
+            dict(type="RandomFlip", flip_prob=0.5, direction="horizontal"),
+            dict(type="Normalize", mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True),
+            dict(type="ImageToTensor", keys=["img"]), dict(type="ToTensor", keys=["gt_label"]),
+            dict(type="Collect", keys=["img", "gt_label"])]
+    t = run({"model": model("BasiccGAN"), "data": dict(samples_per_gpu=4, train=dict(
+        type="mmcls.ImageNet", data_prefix="train", pipeline=pipe))}).target
+    assert t["train_dataloader"]["dataset"]["pipeline"] == [
+        {"type": "LoadImageFromFile", "key": "img"},
+        {"type": "RandomCropLongEdge", "keys": ["img"]},
+        {"type": "Resize", "keys": ["img"], "scale": (96, 128), "backend": "pillow"},  # (h, w) -> (w, h)
+        {"type": "Flip", "keys": ["img"], "flip_ratio": 0.5, "direction": "horizontal"},
+        {"type": "PackInputs", "keys": ["img"]},
+    ]
+    assert t["model"]["data_preprocessor"]["output_channel_order"] == "RGB"
+
+
+def test_transform_argument_the_1x_class_does_not_take_is_unsupported():
+    pipe = [dict(type="Flip", keys=["real_img"], direction="horizontal", flip_prob=0.3)]
+    out = run({"data": dict(samples_per_gpu=2, train=dict(type="UnconditionalImageDataset", imgs_root="x",
+                                                          pipeline=pipe))})
+    assert out.target["train_dataloader"]["dataset"]["pipeline"] == pipe
+    assert "flip_prob" in findings(out, "DAT002")[0].message

@@ -65,7 +65,9 @@ def test_translation_metrics():
                                 metrics=[dict(type="FID", num_images=106, bgr2rgb=True),
                                          dict(type="IS", num_images=106, inception_args=dict(type="pytorch"))])}).target
     assert [m["type"] for m in t["val_evaluator"]["metrics"]] == ["TransFID", "TransIS"]
-    assert all(m["fake_key"] == m["real_key"] == "img_photo" for m in t["val_evaluator"]["metrics"])
+    fid, is_ = t["val_evaluator"]["metrics"]
+    assert fid["fake_key"] == fid["real_key"] == "img_photo"
+    assert is_["fake_key"] == "img_photo" and "real_key" not in is_  # TransIS takes no real_key
     assert all("sample_model" not in m for m in t["val_evaluator"]["metrics"])
 
 

@@ -192,3 +192,10 @@ def test_an_emitted_file_that_does_not_load_is_a_failure_not_a_file(tmp_path, mo
         out = tmp_path / "out"
         write_results([res], lambda r: out / r.rel)
         assert not out.exists()
+
+
+def test_a_config_that_eats_memory_fails_alone(tmp_path, worker):
+    hog = _write(tmp_path / "hog.py", "x = [0] * (10 ** 10)\n")
+    with pytest.raises(EvaluationError, match="ran out of memory"):
+        worker.load(hog)
+    assert worker.load(_write(tmp_path / "ok.py", "x = 1\n")) == {"x": 1}

@@ -259,9 +259,9 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
             out_root = Path(output)
             write_results(results, lambda r: out_root / r.rel)
 
-    verify_results, verify_errors = {}, []
+    verify_results = {}
     if run_verify:
-        verify_results, verify_errors = _verify(results, err, quiet or fmt in ("json", "sarif", "github"))
+        verify_results = _verify(results, err, quiet or fmt in ("json", "sarif", "github"))
 
     for report_path, report_fmt in report_targets:
         reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
@@ -295,7 +295,7 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
 
     if any(r.status == FAILED for r in results):
         return EXIT_ERROR
-    if verify_errors or any(v.exit_code == 2 for v in verify_results.values()):
+    if any(v.exit_code == 2 for v in verify_results.values()):
         return EXIT_ERROR
     if check and any(r.status != UNCHANGED for r in results):
         return EXIT_FINDINGS
@@ -353,16 +353,31 @@ class BatchProgress:
             self.console.print(f"progress: {self.done}/{self.total} files", highlight=False)
 
 
-def _verify(results, err, quiet) -> tuple[dict, list[str]]:
-    """Verify each converted config against its 0.x original.  A file the
-    verifier cannot take is reported and skipped (the batch goes on); a
+class _NotVerified:
+    """The verifier refused the pair (e.g. a config a rule left in 0.x form
+    because 1.x cannot train it): reported as ``not verified``, which is not
+    a pass (exit 1) but not a crash either; the batch goes on."""
+
+    exit_code = 1
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def to_json(self) -> dict:
+        return {"schema": "mmgen-migrate.verify/1", "verdict": "not verified", "exit_code": 1,
+                "reasons": [self.reason], "first_difference": None, "not_verified": [self.reason],
+                "timelines": {}}
+
+
+def _verify(results, err, quiet) -> dict:
+    """Verify each converted config against its 0.x original.  A pair the
+    verifier cannot take is reported as not verified (the batch goes on); a
     missing torch stops the run."""
     try:
-        from .verify import TorchMissingError, render_text, verify_configs
+        from .verify import TorchMissingError, VerifyInputError, render_text, verify_configs
     except ImportError as exc:  # pragma: no cover - verify package missing
         raise UsageError(f"--verify is not available: {exc}") from None
     out = {}
-    errors = []
     for r in results:
         # unchanged files are already 1.x: nothing to compare them with
         if r.status != CONVERTED or r.is_base or r.target is None:
@@ -371,15 +386,16 @@ def _verify(results, err, quiet) -> tuple[dict, list[str]]:
             result = verify_configs(r.effective, r.target)
         except TorchMissingError as exc:
             raise UsageError(f"--verify: {exc}") from None
-        except Exception as exc:  # VerifyInputError: this file cannot be verified
-            errors.append(r.rel)
-            err.print(f"[red]error[/]: {escape(r.rel)}: verify: {escape(str(exc))}", highlight=False)
+        except VerifyInputError as exc:  # this pair cannot be replayed
+            out[r.rel] = _NotVerified(str(exc))
+            if not quiet:
+                err.print(f"[yellow]not verified[/]: {escape(r.rel)}: {escape(str(exc))}", highlight=False)
             continue
         out[r.rel] = result
         if not quiet:
             err.print(f"[bold]{escape(r.rel)}[/]: verify", highlight=False)
             render_text(result, err)
-    return out, errors
+    return out
 
 
 @cli.command("rules")

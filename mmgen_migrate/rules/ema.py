@@ -362,8 +362,9 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
                 inputs=[path + ("interp_cfg", "momentum")] if "momentum" in interp_cfg else [],
                 note=m_note, consume=False)
     if interval1 == interval and int_note is None:  # unchanged: keep the source expression
-        ctx.move(path + ("interval",), base + ("interval",), "EMA interval counted in generator updates "
-                 "(here one generator update per iteration)", severity=sched_sev)
+        ctx.move(path + ("interval",), base + ("interval",), "EMA interval counted in generator updates"
+                 + (" (one generator update per iteration here)" if p == 1 else f" (generator period {_fmt(p)})"),
+                 severity=sched_sev)
     else:
         ctx.put(base + ("interval",), interval1,
                 "EMA interval counted in generator updates" + (f" (generator period {_fmt(p)})" if p != 1 else ""),

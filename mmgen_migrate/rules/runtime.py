@@ -229,7 +229,10 @@ def _logger(ctx: MigrationContext) -> None:
         ensure_visualizer(ctx, None, "MMagic's Visualizer (local files), as MMagic's runtime configs use: "
                           "MMagic's VisualizationHook and vis backends need it, MMEngine's default has no "
                           "`add_datasample` for generated images", inputs=[("log_config",)])
-    ctx.drop(("log_config", "hooks"), "TextLoggerHook is LoggerHook's default output")
+    text_args = sorted({k for h in hooks if h.get("type") == "TextLoggerHook" for k in h if k != "type"})
+    ctx.drop(("log_config", "hooks"), "TextLoggerHook is LoggerHook's default output"
+             + (f"; its settings {', '.join(text_args)} are not carried over" if text_args else ""),
+             severity=Severity.REVIEW if text_args else Severity.EXACT)
     if "by_epoch" in lc:
         ctx.drop(("log_config", "by_epoch"), "iteration-based logging is `log_processor.by_epoch=False`",
                  severity=Severity.EXACT if lc["by_epoch"] is False else Severity.REVIEW)

@@ -133,3 +133,9 @@ def test_runtime_base_text():
     assert not res.needs_review
     again = convert_text(text, options=ConvertOptions(select=["RUN"]))
     assert again.new_text == text
+
+
+def test_text_logger_settings_that_are_dropped_are_reported():
+    out = run({"log_config": dict(interval=10, hooks=[dict(type="TextLoggerHook", interval_exp_name=5)])})
+    assert out.target["default_hooks"]["logger"] == {"type": "LoggerHook", "interval": 10}
+    assert any("interval_exp_name" in c.message for c in findings(out, "RUN001"))

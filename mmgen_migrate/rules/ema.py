@@ -262,9 +262,10 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
         return
 
     if interval <= 0:
-        remove_hook(ctx, index, f"the 0.x EMA hook has interval={interval}: it never averaged (the EMA generator stayed "
-                       "a copy of the generator before start_iter, or its initial weights), so no 1.x "
-                       "`ema_config` is written; add one if you want an EMA", severity=Severity.REVIEW)
+        remove_hook(ctx, index,
+                    f"the 0.x EMA hook has interval={interval}: it never averaged (the EMA generator stayed a "
+                    "copy of the generator before start_iter, or its initial weights), so no 1.x `ema_config` "
+                    "is written; add one if you want an EMA", severity=Severity.REVIEW)
         _consume_use_ema(ctx, use_ema, hook_present=True)
         return
 

@@ -518,29 +518,83 @@ def _compare_ema(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trace,
                                 for r in t.records for e in r.ema]
     cmp.timelines["generator_ema"] = Timeline(
         "generator_ema", "".join(_ema_char(e) for e in ev_o), "".join(_ema_char(e) for e in ev_n))
-    avg_o = {i: [e.weight for e in ev_o[i] if e.kind == "avg"] for i in range(m)}
-    avg_n = {i: [e.weight for e in ev_n[i] if e.kind == "avg"] for i in range(m)}
+    avg_o, avg_n, event_diff, weight_diff = ema_event_differences(
+        legacy, modern, lambda i: ev_o[i], lambda i: ev_n[i], range(m), cmp)
+    cmp.timelines["generator_ema"].marks = _marks(m, event_diff + weight_diff)
+    # Values: EMA params per iteration, buffers at the end.
+    so, sn = old.snapshots.get("ema", []), new.snapshots.get("ema", [])
+    k = min(len(so), len(sn))
+    first = next((i for i in range(k) if not torch.allclose(so[i], sn[i], rtol=rtol, atol=atol)), None)
+    fo, fn = old.final.get("ema", {}), new.final.get("ema", {})
+    if fo and fn and old.crash is None and new.crash is None:
+        bad_buf = [key for key in fo if key in fn and "running" in key
+                   and not torch.allclose(fo[key], fn[key], rtol=rtol, atol=atol)]
+        diff = max(float((fo[key] - fn[key]).abs().max()) for key in fo if key in fn)
+        cmp.parameters["generator_ema"] = {
+            "allclose": all(torch.allclose(fo[key], fn[key], rtol=rtol, atol=atol) for key in fo if key in fn),
+            "max_abs_diff": diff}
+        bo, bn = old.snapshots.get("ema_buffers", []), new.snapshots.get("ema_buffers", [])
+        avg_its = [i for i in range(min(m, len(bo), len(bn))) if avg_o[i] or avg_n[i]]
+        buf_first = next((i for i in avg_its
+                          if not torch.allclose(bo[i], bn[i], rtol=rtol, atol=atol)), None)
+        if bad_buf and not event_diff and not weight_diff and not any(
+                d.kind in ("steps", "passes", "lr", "optimizer", "crash") for d in cmp.differences):
+            e0, cfg = legacy.ema, modern.ema_config or {}
+            want = e0.momentum_nontrainable != 0
+            got = bool(cfg.get("update_buffers", False))
+            hint = ""
+            if want != got:
+                hint = (f": 0.x momentum_nontrainable={_fmt(e0.momentum_nontrainable)} "
+                        f"{'averages' if want else 'copies'} buffers, so set "
+                        f"model.ema_config.update_buffers={want}")
+            where = (f"from iteration {buf_first}" if buf_first is not None else "at the end")
+            cmp.add("ema", f"EMA buffers ({', '.join(bad_buf)}) differ {where}{hint}",
+                    module="generator_ema", iteration=buf_first)
+    if first is not None and not event_diff and not weight_diff and not any(
+            d.kind in ("steps", "passes", "lr", "optimizer", "crash", "parameters") for d in cmp.differences):
+        cmp.add("ema", f"EMA parameters differ from iteration {first} although averaging events "
+                "match: the EMA copies (before start) happen at different generator states",
+                iteration=first, module="generator_ema")
+
+
+def ema_event_differences(legacy: LegacySpec, modern: ModernSpec, events_old, events_new, its,
+                          cmp: Comparison, where: str = ""):
+    """Compare EMA average events over iterations ``its``; add differences.
+
+    ``events_old(i)`` / ``events_new(i)`` list the ``EmaEvent`` of iteration
+    ``i``. Copies are not compared one by one (0.x copies every iteration
+    before ``start_iter``, 1.x only in generator phases, and the generator
+    only changes in those); the averages, and their weights, are.
+    """
+    its = list(its)
+    avg_o = {i: [e.weight for e in events_old(i) if e.kind == "avg"] for i in its}
+    avg_n = {i: [e.weight for e in events_new(i) if e.kind == "avg"] for i in its}
     # 1.x's first update_parameters call is a hard copy (weight 1 on the new
     # value). Where 0.x averages at that iteration with a weight that is 1 to
     # within float precision (rampup starts at β≈1e-6), the two are the same.
     first_copy = {}
-    for i in range(m):
-        if any(e.kind == "first" for e in ev_n[i]) and avg_o[i]:
+    for i in its:
+        if any(e.kind == "first" for e in events_new(i)) and avg_o[i]:
             if all(_close(w, 1.0, 1e-5) for w in avg_o[i]):
                 avg_n[i] = list(avg_o[i])
             else:
                 first_copy[i] = True
-    event_diff = [i for i in range(m) if len(avg_o[i]) != len(avg_n[i])]
-    weight_diff = [i for i in range(m) if i not in event_diff and not all(
-        _close(a, b, 1e-6) for a, b in zip(avg_o[i], avg_n[i]))]
+    event_diff = [i for i in its if len(avg_o[i]) != len(avg_n[i])]
     P = modern.gen_period or 1
     cfg = modern.ema_config or {}
     e0 = legacy.ema
+    # 0.x interval=1 with P > 1 has no exact 1.x form (semantics §3.3); the
+    # best conversion averages once per phase with momentum 1 - m0**P.
+    compensated = e0.interval == 1 and P != 1 and e0.policy == "fixed"
+    target = (lambda w: 1 - (1 - w) ** P) if compensated else (lambda w: w)
+    event_set = set(event_diff)
+    weight_diff = [i for i in its if i not in event_set and not all(
+        _close(target(a), b, 1e-6) for a, b in zip(avg_o[i], avg_n[i]))]
     if event_diff:
         i0 = event_diff[0]
-        io = [i for i in range(m) if avg_o[i]]
-        inn = [i for i in range(m) if avg_n[i]]
-        msg = (f"EMA averaging differs from iteration {i0}: 0.x averages at {_iters(io)} "
+        io = [i for i in its if avg_o[i]]
+        inn = [i for i in its if avg_n[i]]
+        msg = (f"EMA averaging differs from iteration {i0}{where}: 0.x averages at {_iters(io)} "
                f"({len(io)} times), 1.x at {_iters(inn)} ({len(inn)} times)")
         known = False
         if event_diff == [i0] and i0 in first_copy and e0.start_iter == 0:
@@ -554,6 +608,9 @@ def _compare_ema(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trace,
                     f"phase (every {_fmt(P)} iterations): no 1.x schedule has the same event count; "
                     f"the values match at cycle ends only with momentum = 1 − m0**{_fmt(P)} = "
                     f"{_fmt(1 - e0.momentum ** P)} (semantics §3.3)")
+            if e0.policy == "fixed" and _close(float(cfg.get("momentum", 0.0002)),
+                                               1 - e0.momentum ** P, 1e-6):
+                msg += "; model.ema_config.momentum already uses that compensation"
         else:
             s1, i1 = cfg.get("start_iter", 0), cfg.get("interval", 1)
             P0 = expected(legacy)["P"]
@@ -574,7 +631,7 @@ def _compare_ema(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trace,
         wo, wn = avg_o[i0][0], avg_n[i0][0]
         m0 = 1 - wo
         m1 = cfg.get("momentum", 0.0002)
-        msg = (f"EMA momentum differs (first average at iteration {i0}): 0.x puts weight "
+        msg = (f"EMA momentum differs (first average at iteration {i0}{where}): 0.x puts weight "
                f"{_fmt(wo)} on the new value (interp_cfg.momentum={_fmt(m0)} weighs the old EMA), "
                f"1.x puts {_fmt(wn)}")
         if cfg.get("type", "ExponentialMovingAverage").split(".")[-1] == "ExponentialMovingAverage":
@@ -587,38 +644,4 @@ def _compare_ema(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trace,
             else:
                 msg += f"; expected model.ema_config.momentum = 1 − {_fmt(m0)} = {_fmt(1 - m0)}"
         cmp.add("ema-momentum", msg, iteration=i0, module="generator_ema", old=wo, new=wn)
-    cmp.timelines["generator_ema"].marks = _marks(m, event_diff + weight_diff)
-    # Values: EMA params per iteration, buffers at the end.
-    so, sn = old.snapshots.get("ema", []), new.snapshots.get("ema", [])
-    k = min(len(so), len(sn))
-    first = next((i for i in range(k) if not torch.allclose(so[i], sn[i], rtol=rtol, atol=atol)), None)
-    fo, fn = old.final.get("ema", {}), new.final.get("ema", {})
-    if fo and fn and old.crash is None and new.crash is None:
-        bad_buf = [key for key in fo if key in fn and "running" in key
-                   and not torch.allclose(fo[key], fn[key], rtol=rtol, atol=atol)]
-        diff = max(float((fo[key] - fn[key]).abs().max()) for key in fo if key in fn)
-        cmp.parameters["generator_ema"] = {
-            "allclose": all(torch.allclose(fo[key], fn[key], rtol=rtol, atol=atol) for key in fo if key in fn),
-            "max_abs_diff": diff}
-        bo, bn = old.snapshots.get("ema_buffers", []), new.snapshots.get("ema_buffers", [])
-        avg_its = [i for i in range(min(m, len(bo), len(bn))) if avg_o[i] or avg_n[i]]
-        buf_first = next((i for i in avg_its
-                          if not torch.allclose(bo[i], bn[i], rtol=rtol, atol=atol)), None)
-        if bad_buf and not event_diff and not weight_diff and not any(
-                d.kind in ("steps", "passes", "lr", "optimizer", "crash") for d in cmp.differences):
-            want = e0.momentum_nontrainable != 0
-            got = bool(cfg.get("update_buffers", False))
-            hint = ""
-            if want != got:
-                hint = (f": 0.x momentum_nontrainable={_fmt(e0.momentum_nontrainable)} "
-                        f"{'averages' if want else 'copies'} buffers, so set "
-                        f"model.ema_config.update_buffers={want}")
-            where = (f"from iteration {buf_first}" if buf_first is not None else "at the end")
-            cmp.add("ema", f"EMA buffers ({', '.join(bad_buf)}) differ {where}{hint}",
-                    module="generator_ema", iteration=buf_first)
-    if first is not None and not event_diff and not weight_diff and not any(
-            d.kind in ("steps", "passes", "lr", "optimizer", "crash", "parameters") for d in cmp.differences):
-        cmp.add("ema", f"EMA parameters differ from iteration {first} although averaging events "
-                "match: the EMA copies (before start) happen at different generator states",
-                iteration=first, module="generator_ema")
-
+    return avg_o, avg_n, event_diff, weight_diff

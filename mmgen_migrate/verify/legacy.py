@@ -53,18 +53,29 @@ class LegacyEmaHook:
         self.spec = spec
         self.rec = recorder
 
+    def decide(self, i: int):
+        """``every_n_iters`` + the copy/lerp choice: ``None``, ``('copy',)`` or
+        ``('avg', m)`` with ``m`` the weight on the old EMA."""
+        s = self.spec
+        if i < s.start_iter:
+            return ("copy",)
+        if s.interval <= 0 or (i + 1 - s.start_iter) % s.interval != 0:
+            return None
+        return ("avg", s.momentum_at(i))
+
     @torch.no_grad()
     def after_train_iter(self, i: int, orig: nn.Module, ema_net: nn.Module) -> None:
         s = self.spec
-        if i < s.start_iter:
+        what = self.decide(i)
+        if what is None:
+            return
+        if what[0] == "copy":
             for (k, v), (_, e) in zip(orig.state_dict(keep_vars=True).items(),
                                       ema_net.state_dict(keep_vars=True).items()):
                 e.data.copy_(v.data)
             self.rec.ema_event("copy")
             return
-        if s.interval <= 0 or (i + 1 - s.start_iter) % s.interval != 0:
-            return
-        m = s.momentum_at(i)
+        m = what[1]
         ema_state = ema_net.state_dict()
         new_state = {}
         for k, v in orig.state_dict(keep_vars=True).items():

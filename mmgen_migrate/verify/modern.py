@@ -307,7 +307,7 @@ class ModernGAN:
         disc_accu = disc_w._accumulative_counts
         with self._ctx(disc_w, disc):
             self.train_discriminator(curr_iter, disc_w)
-        if (curr_iter + 1) % (s.discriminator_steps * disc_accu) == 0:
+        if self.is_generator_phase(curr_iter, disc_accu):
             set_requires_grad(disc, False)
             gen_w = owd[s.gen_key]
             gen_accu = gen_w._accumulative_counts
@@ -316,13 +316,21 @@ class ModernGAN:
                 with self._ctx(gen_w, gen):
                     self.train_generator(curr_iter, j, gen_w)
             set_requires_grad(disc, True)
-            if self.ema is not None and (curr_iter + 1) >= (
-                    self.ema_start * s.discriminator_steps * disc_accu):
-                self.ema.update_parameters(gen)
-                if not self.ema.update_buffers:
-                    self.ema.sync_buffers(gen)
-            elif self.ema is not None:
-                self.ema.sync_parameters(gen)
+            self.ema_after_generator(curr_iter, disc_accu, gen)
+
+    def is_generator_phase(self, curr_iter: int, disc_accu: int) -> bool:
+        return (curr_iter + 1) % (self.spec.discriminator_steps * disc_accu) == 0
+
+    def ema_after_generator(self, curr_iter: int, disc_accu: int, gen: nn.Module) -> None:
+        """BaseGAN: only after a generator phase; ``ema_start`` counts phases."""
+        if self.ema is None:
+            return
+        if (curr_iter + 1) >= self.ema_start * self.spec.discriminator_steps * disc_accu:
+            self.ema.update_parameters(gen)
+            if not self.ema.update_buffers:
+                self.ema.sync_buffers(gen)
+        else:
+            self.ema.sync_parameters(gen)
 
 
 class ModernTranslation:

@@ -16,6 +16,7 @@ import torch
 from .compare import Comparison, _fmt, compare_static, compare_traces
 from .errors import VerifyInputError
 from .legacy import run_legacy
+from .emacheck import check_ema_beyond, ema_check_limit
 from .lrcheck import LR_CHECK_CAP, first_lr_difference, lr_changes
 from .modern import (ModernUnsupported, aggregate_rounds, run_modern)
 from .result import DIFFERENT, EQUIVALENT, NOT_VERIFIED, VerifyResult
@@ -162,6 +163,20 @@ def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
                 _add_long_lr_difference(legacy, modern, cmp, lr_diff)
         elif not singan:
             coverage["lr_checked_until"] = n_old
+        # EMA beyond the window: schedule-only replay up to the EMA start.
+        if (legacy.family in ("conditional", "unconditional") and legacy.ema is not None
+                and modern.ema_config is not None and old_trace.crash is None
+                and new_trace.crash is None
+                and not any(d.kind.startswith("ema") for d in cmp.differences)):
+            limit = ema_check_limit(legacy, modern)
+            if limit > n_old:
+                until, problem = check_ema_beyond(legacy, modern, n_old, limit, init, cmp)
+                coverage["ema_checked_until"] = until
+                if problem is None:
+                    notes.append(f"EMA events after the {n_old}-iteration training window were "
+                                 f"compared schedule-only (no training) up to iteration {until}")
+            else:
+                coverage["ema_checked_until"] = n_old
     notes += _dedupe(old_trace.warnings + new_trace.warnings + logged)
 
     diffs = sorted(cmp.differences, key=lambda d: (KIND_ORDER.index(d.kind) if d.kind in KIND_ORDER

@@ -74,6 +74,7 @@ _LEGACY_TRAIN_KEYS = {
     "conditional": {"disc_steps", "gen_steps", "batch_accumulation_steps",
                     "use_ema", "real_img_key"},
     "unconditional": {"disc_steps", "use_ema", "real_img_key",
+                      "gen_steps", "batch_accumulation_steps",  # noted separately
                       # MSPIE extras (schedule-neutral)
                       "num_upblocks", "multi_input_scales",
                       "multi_scale_probability"},
@@ -725,11 +726,9 @@ def default_iterations(legacy: LegacySpec, modern: ModernSpec) -> Tuple[int, Lis
         if isinstance(start, (int, float)) and isinstance(iv, (int, float)):
             ema_points.append(math.ceil(start * mp + 2 * iv * mp + cycle))
     for p in ema_points:
+        # Far starts are covered by the schedule-only EMA replay (emacheck.py).
         if p - 3 * cycle <= EMA_NEAR:
             n = max(n, p)
-        else:
-            notes.append(f"the EMA start lies beyond the default window (needs about {p} "
-                         "iterations); pass --iters to replay it")
     # First lr change (0.x side; the 1.x side is checked by the schedule replay).
     if legacy.lr is not None:
         pts = legacy.lr.change_points(LR_NEAR + 1)

@@ -177,3 +177,33 @@ def test_start_iter_zero_with_fixed_momentum_is_a_known_difference():
     ema = [d for d in r.differences if d.kind.startswith("ema")]
     assert len(ema) == 1 and ema[0].known and ema[0].iteration == 0
     assert "hard copy" in ema[0].message
+
+
+def test_far_ema_start_is_checked_schedule_only():
+    # Like BigGAN's start_iter=160000: far beyond the trained window.
+    old, new = cgan_pair(8, 1, 8, total=20000, ema_old=old_ema_hook(8, 8000, momentum=0.9999),
+                         ema_new=_ema(0.0001, 1, 1000))
+    r = verify_configs(old, new, device="cpu")
+    assert r.iterations < 100
+    assert r.verdict == "equivalent", r.reasons
+    assert r.coverage["ema_checked_until"] >= 8000 + 3 * 8
+    assert any("compared schedule-only" in n for n in r.notes)
+
+
+def test_far_ema_start_unconverted_is_caught_beyond_the_window():
+    old, new = cgan_pair(8, 1, 8, total=20000, ema_old=old_ema_hook(8, 8000, momentum=0.9999),
+                         ema_new=_ema(0.0001, 8, 8000))
+    r = verify_configs(old, new, device="cpu")
+    assert r.verdict == "different"
+    d = next(d for d in r.differences if d.kind == "ema")
+    assert d.iteration == 8007 == r.first_difference
+    assert "schedule-only replay" in d.message
+    assert "expected start_iter=1000, interval=1" in d.message
+
+
+def test_far_ema_momentum_is_checked_beyond_the_window():
+    old, new = cgan_pair(8, 1, 8, total=20000, ema_old=old_ema_hook(8, 8000, momentum=0.9999),
+                         ema_new=_ema(0.9999, 1, 1000))
+    r = verify_configs(old, new, device="cpu")
+    d = next(d for d in r.differences if d.kind == "ema-momentum")
+    assert d.iteration == 8007 and "was not inverted" in d.message

@@ -103,3 +103,19 @@ def test_timeline_shows_mismatch_at_a_glance():
     assert t.marks.startswith(" ^^^")
     assert r.timelines["discriminator"].old == ":S" * 6
     assert not r.timelines["discriminator"].marks.strip()
+
+
+@pytest.mark.parametrize("dga", [(8, 1, 8), (4, 2, 2), (3, 1, 2)], ids=lambda t: "d%d-g%d-A%d" % t)
+def test_loss_is_averaged_over_accumulated_passes(dga):
+    # Adam hides a constant loss factor; SGD does not. Both versions divide
+    # the loss by A (semantics §2.8), so with SGD the parameters still agree.
+    d, g, A = dga
+    old, new = cgan_pair(d, g, A, Dk=d / A)
+    for cfg in (old["optimizer"], {k: w["optimizer"] for k, w in new["optim_wrapper"].items()
+                                   if k != "constructor"}):
+        for opt in cfg.values():
+            opt.clear()
+            opt.update(type="SGD", lr=0.1)
+    r = verify_configs(old, new, iters=24, device="cpu")
+    assert r.verdict == "equivalent", r.reasons
+    assert r.parameters["generator"]["max_abs_diff"] < 1e-6

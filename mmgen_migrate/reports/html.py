@@ -31,6 +31,7 @@ nav { padding: 16px; border-right: 1px solid var(--line); position: sticky; top:
 nav h2 { font-size: 13px; text-transform: uppercase; color: var(--muted); margin: 16px 0 6px; }
 nav label { display: block; cursor: pointer; padding: 1px 0; }
 nav .count { color: var(--muted); }
+#path-filter { width: 100%; padding: 3px 6px; border: 1px solid var(--line); border-radius: 6px; }
 #files { padding: 16px 24px; min-width: 0; }
 .file { border: 1px solid var(--line); border-radius: 6px; margin-bottom: 20px; overflow: hidden; }
 .file > h3 { margin: 0; padding: 8px 12px; background: #f6f8fa; border-bottom: 1px solid var(--line);
@@ -80,6 +81,7 @@ SCRIPT = r"""
   function apply() {
     var sev = checked('severity'), rule = checked('rule'), status = checked('status');
     var plain = document.getElementById('show-plain').checked;
+    var needle = document.getElementById('path-filter').value.trim().toLowerCase();
     var shownFiles = 0;
     document.querySelectorAll('.ann').forEach(function (a) {
       a.classList.toggle('hidden', !(sev[a.dataset.severity] && rule[a.dataset.rule]));
@@ -93,14 +95,18 @@ SCRIPT = r"""
       var anns = f.querySelectorAll('.ann');
       var any = anns.length === 0 ? (f.dataset.status !== 'converted' || plain)
                                    : f.querySelectorAll('.ann:not(.hidden)').length > 0;
-      var show = status[f.dataset.status] && (any || f.dataset.status === 'failed');
+      var show = status[f.dataset.status] && (any || f.dataset.status === 'failed') &&
+                 (needle === '' || f.dataset.path.toLowerCase().indexOf(needle) !== -1);
       f.classList.toggle('hidden', !show);
       if (show) { shownFiles += 1; }
     });
     document.getElementById('shown').textContent = String(shownFiles);
     document.getElementById('empty').classList.toggle('hidden', shownFiles !== 0);
   }
-  document.querySelectorAll('nav input').forEach(function (box) { box.addEventListener('change', apply); });
+  document.querySelectorAll('nav input[type="checkbox"]').forEach(function (box) {
+    box.addEventListener('change', apply);
+  });
+  document.getElementById('path-filter').addEventListener('input', apply);
   document.getElementById('only-attention').addEventListener('click', function (ev) {
     ev.preventDefault();
     document.querySelectorAll('input[data-filter="severity"]').forEach(function (box) {
@@ -111,7 +117,8 @@ SCRIPT = r"""
   });
   document.getElementById('show-all').addEventListener('click', function (ev) {
     ev.preventDefault();
-    document.querySelectorAll('nav input').forEach(function (box) { box.checked = true; });
+    document.querySelectorAll('nav input[type="checkbox"]').forEach(function (box) { box.checked = true; });
+    document.getElementById('path-filter').value = '';
     apply();
   });
   apply();
@@ -240,7 +247,9 @@ def render(doc: dict) -> str:
     rules = doc["rules"]
     files = sorted(doc["files"], key=attention_rank)
     all_rules = sorted({c["rule"] for f in doc["files"] for c in f["changes"]})
-    nav = ['<nav aria-label="filters"><h2>Severity</h2>']
+    nav = ['<nav aria-label="filters"><h2>File</h2>'
+           '<input type="search" id="path-filter" placeholder="path contains…" aria-label="filter files by path">'
+           '<h2>Severity</h2>']
     for sev in ("error", "unsupported", "review", "exact"):
         nav.append(_checkbox("severity", sev, f'<span class="badge sev-{sev}">{sev}</span>', s["by_severity"][sev]))
     nav.append("<h2>Rule</h2>")

@@ -127,6 +127,13 @@ def test_severity_rule_and_status_filters(browser, report_page):
     page.find_element(By.ID, "only-attention").click()
     shown = {s.get_attribute("data-path") for s in _visible(page, "section.file")}
     assert "misc/cgan_odd.py" in shown and "misc/broken.py" in shown and "wgan/wgan_gp.py" not in shown
+    # the path filter narrows by substring, case-insensitively
+    search = page.find_element(By.ID, "path-filter")
+    search.send_keys("STYLEGAN/")
+    assert sorted(s.get_attribute("data-path") for s in _visible(page, "section.file")) == [
+        "stylegan/dcgan_accum.py", "stylegan/dcgan_odd.py"]
+    page.find_element(By.ID, "show-all").click()
+    assert search.get_attribute("value") == "" and len(_visible(page, "section.file")) == total_files
     # no filter change raised anything
     assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,17 +306,34 @@ def convert_text(text: str, *, filename: str = "config.py", options: ConvertOpti
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file,
-    never a partial one (a temporary file in the same folder, then an atomic
-    rename).  No fsync: this guards against interrupted runs, not power loss."""
+    never a partial one (a complete temporary file in the same folder, then
+    an atomic rename).  No fsync: this guards against interrupted runs, not
+    power loss.
+
+    Where the OS allows (Linux ``O_TMPFILE``) the data is written to a file
+    without a name, which gets its temporary name only once complete, so a
+    run killed with SIGKILL leaves a temporary file only if it dies between
+    two system calls; such a leftover (``.NAME.mmgen-migrate-PID.tmp``) is
+    removed by the next run that writes ``NAME``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+    for stale in path.parent.glob(f".{glob_escape(path.name)}.mmgen-migrate-*.tmp"):
         try:
-            shutil.copymode(path, tmp)
+            stale.unlink()
         except OSError:
             pass
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = None
+    tmp = path.parent / f".{path.name}.mmgen-migrate-{os.getpid()}.tmp"
+    try:
+        if not _write_unnamed(path.parent, tmp.name, data, mode):
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                _write_all(fd, data, mode)
+            finally:
+                os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -323,6 +341,41 @@ def write_atomic(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _write_unnamed(folder: Path, name: str, data: bytes, mode: int | None) -> bool:
+    """Write ``data`` to an unnamed file in ``folder`` and name it ``name``
+    once complete; False where the OS or filesystem cannot."""
+    try:
+        fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o666)
+    except (AttributeError, OSError):  # no O_TMPFILE (not Linux, or the filesystem lacks it)
+        return False
+    try:
+        _write_all(fd, data, mode)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:  # linkat(AT_SYMLINK_FOLLOW) gives the unnamed file its name
+            os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=dir_fd, follow_symlinks=True)
+        except OSError:
+            return False
+        finally:
+            os.close(dir_fd)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _write_all(fd: int, data: bytes, mode: int | None) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    if mode is not None:
+        os.fchmod(fd, mode)  # keep the permissions of the file it replaces
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
 
 
 def write_results(results: Sequence[FileResult], destination_of) -> None:

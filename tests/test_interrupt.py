@@ -3,7 +3,7 @@
 Outputs are staged, checked, then each one replaces its destination with an
 atomic rename (convert.write_atomic), so a reader of the output tree sees a
 complete conversion or nothing — never a partial file or a temporary file.
-Each test runs the real CLI on a generated tree of 80 configs sharing
+Each test runs the real CLI on a generated tree of 60 configs sharing
 ``_base_`` files and stops it at a chosen moment."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-N_CONFIGS = 80
+N_CONFIGS = 60
 
 
 def _make_tree(root: Path) -> Path:
@@ -105,6 +105,27 @@ def test_sigkill_during_writing_leaves_only_complete_files(tree, tmp_path):
     assert started, "the run never started writing"
     written = _assert_only_complete_files(out, ref)
     assert 0 < written <= N_CONFIGS + 2
+    # running again completes the tree
+    proc = _cli(src, out, tmp_path)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode in (0, 1), err.decode()
+    assert _assert_only_complete_files(out, ref) == N_CONFIGS + 2
+
+
+def test_a_leftover_temporary_file_is_removed_by_the_next_write(tmp_path):
+    """A SIGKILL between naming the complete temporary file and renaming it
+    (two system calls) can leave `.NAME.mmgen-migrate-PID.tmp`; the next run
+    that writes NAME removes it."""
+    from mmgen_migrate.convert import write_atomic
+
+    dst = tmp_path / "exp [1].py"
+    stale = tmp_path / ".exp [1].py.mmgen-migrate-12345.tmp"
+    stale.write_text("partial = dict(")
+    other = tmp_path / ".other.py.mmgen-migrate-12345.tmp"
+    other.write_text("x = 1\n")
+    write_atomic(dst, b"x = 2\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, dst.name]
+    assert dst.read_bytes() == b"x = 2\n"
 
 
 @pytest.mark.parametrize("delay", [0.3, 1.0])

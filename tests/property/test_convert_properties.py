@@ -16,6 +16,7 @@ Example counts are bounded so the whole module stays well under a minute.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,7 +154,7 @@ def render(cfg: dict, style: Style, untouched: list[str], use_variables: bool) -
         text = _dict(value, style, "", comment=f"{key} settings") if isinstance(value, dict) else repr(value)
         if key == "optimizer" and variables:
             for lr, name in variables.items():
-                text = text.replace(f"lr={lr!r}", f"lr={name}")
+                text = re.sub(rf"lr={re.escape(repr(lr))}(?=[,)\s])", f"lr={name}", text)
         lines.append(f"{key} = {text}")
         if style.comments:
             lines.append("")

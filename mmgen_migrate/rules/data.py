@@ -163,7 +163,9 @@ def data_to_dataloaders(ctx: MigrationContext) -> None:
 # 0.x dataset type -> (1.x type, {0.x arg: 1.x arg}, 1.x args added)
 DATASETS: dict[str, tuple[str, dict, dict]] = {
     # mmgen UnconditionalImageDataset scanned imgs_root recursively
-    "UnconditionalImageDataset": ("BasicImageDataset", {"imgs_root": "data_root"}, {"recursive": True}),
+    # (one image per file under `gt_path`, which LoadImageFromFile(key='gt') reads)
+    "UnconditionalImageDataset": ("BasicImageDataset", {"imgs_root": "data_root"},
+                                  {"data_prefix": {"gt": ""}, "recursive": True}),
     "GrowScaleImgDataset": ("GrowScaleImgDataset", {"imgs_roots": "data_roots"}, {}),
     "SinGANDataset": ("SinGANDataset", {"img_path": "data_root"}, {}),
     "PairedImageDataset": ("PairedImageDataset", {"dataroot": "data_root"}, {}),
@@ -180,7 +182,7 @@ REVIEW_DATASETS = {"mmcls.ImageNet", "ImageNet", "mmcls.CIFAR10", "CIFAR10"}
 # 0.x-only transforms: a pipeline with one of them is a 0.x pipeline
 LEGACY_TRANSFORMS = {"Collect", "ImageToTensor", "Normalize", "RescaleToZeroOne", "ToTensor"}
 DATASET_ARGS = {
-    "BasicImageDataset": {"data_root", "pipeline", "test_mode", "recursive"},
+    "BasicImageDataset": {"data_root", "data_prefix", "pipeline", "test_mode", "recursive"},
     "GrowScaleImgDataset": {"data_roots", "pipeline", "len_per_stage", "gpu_samples_per_scale", "gpu_samples_base",
                             "io_backend", "file_lists", "test_mode"},
     "SinGANDataset": {"data_root", "min_size", "max_size", "scale_factor_init", "pipeline", "num_samples"},
@@ -200,15 +202,18 @@ SAME_TRANSFORMS = {
     "RandomCropLongEdge": {"keys"},
     "CenterCropLongEdge": {"keys"},
 }
-# 0.x image key of unconditional datasets -> the key 1.x GAN models read (inputs['img'])
-KEY_RENAMES = {"real_img": "img", "real_img_path": "img_path"}
+# 0.x image keys (mmgen's `real_img`, mmcls' `img`) -> `gt`: PackInputs puts
+# `gt` into `data_samples.gt_img`, which every 1.x GAN reads its real images
+# from (e.g. dcgan.py `real_imgs = data_samples.gt_img`)
+KEY_RENAMES = {"real_img": "gt", "real_img_path": "gt_path", "img": "gt", "img_path": "gt_path"}
 
 
 class _Pipeline:
     """Conversion of one 0.x pipeline (a list of transform dicts)."""
 
-    def __init__(self, rename: dict):
+    def __init__(self, rename: dict, translation: bool = False):
         self.rename = rename
+        self.translation = translation
         self.problems: list[str] = []
         self.notes: list[str] = []
         self.mean = self.std = None
@@ -232,7 +237,7 @@ class _Pipeline:
             ttype = t.get("type")
             if ttype in ("LoadImageFromFile", "LoadPairedImageFromFile"):
                 # mmcls' LoadImageFromFile (ImageNet/CIFAR pipelines) had no key and wrote 'img'
-                new = {"type": ttype, "key": self.key(t.get("key", "img"))}
+                new = {"type": ttype, "key": self.key(t.get("key", "img"))}  # (renamed to 'gt' for GANs)
                 for k, v in t.items():
                     if k in ("type", "key"):
                         continue
@@ -273,7 +278,8 @@ class _Pipeline:
                 if extra or t.get("direction", "horizontal") not in ("horizontal", "vertical"):
                     self.problems.append(f"RandomFlip {t!r} has no 1.x twin")
                     continue
-                out.append({"type": "Flip", "keys": ["img"], "flip_ratio": t.get("flip_prob", t.get("prob", 0.5)),
+                out.append({"type": "Flip", "keys": self.keys(["img"]),
+                            "flip_ratio": t.get("flip_prob", t.get("prob", 0.5)),
                             "direction": t.get("direction", "horizontal")})
             elif ttype in SAME_TRANSFORMS:
                 allowed = SAME_TRANSFORMS[ttype]
@@ -300,10 +306,17 @@ class _Pipeline:
             elif ttype == "PackInputs":
                 out.append(t)  # already 1.x
             elif ttype == "Collect":
-                keys = [k for k in self.keys(list(t.get("keys", []))) if k != "gt_label"]
-                new = {"type": "PackInputs", "keys": keys}
-                if t.get("meta_keys"):
-                    new["meta_keys"] = self.keys(list(t["meta_keys"]))
+                if self.translation:
+                    # translation models read `img_<domain>` from the inputs and
+                    # their data preprocessor from the data samples: both
+                    keys = self.keys(list(t.get("keys", [])))
+                    new = {"type": "PackInputs", "keys": keys, "data_keys": keys}
+                    if t.get("meta_keys"):
+                        new["meta_keys"] = self.keys(list(t["meta_keys"]))
+                else:
+                    # `gt`, `gt_label` and the paths are predefined DataSample
+                    # fields: PackInputs puts them there without being told
+                    new = {"type": "PackInputs"}
                 out.append(new)
             else:
                 self.problems.append(f"transform {ttype!r} has no 1.x twin")
@@ -338,7 +351,7 @@ def _dataset(ctx, ds: Any, rename: dict, problems: list, pipes: list, notes: lis
             problems.append(f"{ds['type']} argument `{k}` has no 1.x twin")
             continue
         if k == "pipeline":
-            pipe = _Pipeline(rename)
+            pipe = _Pipeline(rename, translation=not rename)
             v = pipe.convert(list(v or []))
             problems.extend(pipe.problems)
             pipes.append(pipe)
@@ -383,19 +396,19 @@ def _dataset(ctx, ds: Any, rename: dict, problems: list, pipes: list, notes: lis
             after="""
             dataset_type = 'BasicImageDataset'
             train_pipeline = [
-                dict(type='LoadImageFromFile', key='img'),
-                dict(type='Resize', keys=['img'], scale=(64, 64)),
-                dict(type='PackInputs', keys=['img'], meta_keys=['img_path']),
+                dict(type='LoadImageFromFile', key='gt'),
+                dict(type='Resize', keys=['gt'], scale=(64, 64)),
+                dict(type='PackInputs'),
             ]
             train_dataloader = dict(
                 batch_size=64,
                 num_workers=4,
                 sampler=dict(type='InfiniteSampler', shuffle=True),
                 dataset=dict(type='BasicImageDataset', pipeline=[
-                        dict(type='LoadImageFromFile', key='img'),
-                        dict(type='Resize', keys=['img'], scale=(64, 64)),
-                        dict(type='PackInputs', keys=['img'], meta_keys=['img_path']),
-                    ], data_root='data/celeba', recursive=True),
+                        dict(type='LoadImageFromFile', key='gt'),
+                        dict(type='Resize', keys=['gt'], scale=(64, 64)),
+                        dict(type='PackInputs'),
+                    ], data_root='data/celeba', data_prefix=dict(gt=''), recursive=True),
             )
             """,
         ),
@@ -414,7 +427,7 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
     - datasets: `RepeatDataset` is MMEngine's (inner dataset converted);
       mmcls `ImageNet`/`CIFAR10` → MMagic's `ImageNet`/`CIFAR10` (*review*);
       `UnconditionalImageDataset(imgs_root)` →
-      `BasicImageDataset(data_root, recursive=True)` (0.x scanned the folder
+      `BasicImageDataset(data_root, data_prefix=dict(gt=''), recursive=True)` (0.x scanned the folder
       recursively); `GrowScaleImgDataset(imgs_roots)` → `(data_roots)`;
       `SinGANDataset(img_path)` → `(data_root)` plus the pipeline 1.x requires
       (`PackInputs` of every pyramid level `real_scale0..N` and `input_sample`,
@@ -425,16 +438,19 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
       `FixedCrop`, `NumpyPad`, `*CropLongEdge` keep their arguments
       (arguments the 1.x class does not take are *unsupported*); the mmcls
       transforms of the ImageNet/CIFAR pipelines map too: `Resize(size=(h, w))`
-      → `Resize(keys=['img'], scale=(w, h))`, `RandomFlip(flip_prob)` →
-      `Flip(keys=['img'], flip_ratio)`, key-less `LoadImageFromFile` →
-      `key='img'`; `Collect` → `PackInputs` (same keys, `gt_label` left to
-      PackInputs); `ImageToTensor` and
+      → `Resize(keys=['gt'], scale=(w, h))`, `RandomFlip(flip_prob)` →
+      `Flip(keys=['gt'], flip_ratio)`, key-less `LoadImageFromFile` →
+      `key='gt'`; `Collect` → `PackInputs` (see below); `ImageToTensor` and
       `ToTensor(keys=['gt_label'])` are dropped (PackInputs makes tensors);
       `RescaleToZeroOne` + `Normalize` are dropped and their effect moves to
       `model.data_preprocessor` (`mean`/`std` when not 127.5,
       `output_channel_order='RGB'` for `to_rgb=True`);
-    - the image key of unconditional GANs `real_img` becomes `img` (1.x
-      `BaseGAN` reads `inputs['img']`); translation keys `img_<domain>` stay.
+    - the image key of GANs (`real_img`, mmcls' `img`) becomes `gt`:
+      1.x GANs read real images from `data_samples.gt_img`, which `PackInputs`
+      fills from `gt` (and `gt_label`, paths) on its own, so `Collect` becomes
+      a plain `PackInputs()`; `BasicImageDataset` gets `data_prefix=dict(gt='')`.
+      Translation keys `img_<domain>` stay and are packed both as inputs and
+      as data-sample fields (`PackInputs(keys=K, data_keys=K)`).
 
     **Why.** MMagic 1.x renamed the dataset arguments (`data_root`) and
     replaced `Collect`/`ImageToTensor` with `PackInputs`; normalisation is
@@ -453,7 +469,7 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
     if fam.training_refused(ctx.source):
         return
     family = fam.family_of(ctx.source)
-    rename = {} if family == fam.TRANSLATION else KEY_RENAMES
+    rename = {} if family == fam.TRANSLATION or _translation_data(ctx.source) else KEY_RENAMES
     pipes: list[_Pipeline] = []
     for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
         ds = ctx.get((loader, "dataset"), None)
@@ -476,7 +492,7 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
         if key == "dataset_type" and isinstance(value, str) and value in DATASETS:
             ctx.put((key,), DATASETS[value][0], "the 1.x dataset type", inputs=[(key,)])
         elif isinstance(key, str) and key.endswith("_pipeline") and is_legacy_pipeline(value):
-            pipe = _Pipeline(rename)
+            pipe = _Pipeline(rename, translation=not rename)
             new = pipe.convert(value)
             if pipe.problems:
                 ctx.flag((key,), "; ".join(pipe.problems))
@@ -485,6 +501,24 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
             if new != value:
                 ctx.put((key,), new, "0.x transforms renamed to their 1.x twins", inputs=[(key,)])
     _normalisation(ctx, pipes)
+
+
+TRANSLATION_DATASETS = {"PairedImageDataset", "UnpairedImageDataset"}
+
+
+def _translation_data(source: dict) -> bool:
+    """Does this file's data feed a translation model (a `_base_` dataset file
+    has no model to tell)?"""
+    types = {source.get("dataset_type")}
+    data = source.get("data")
+    if isinstance(data, dict):
+        for split in ("train", "val", "test"):
+            ds = data.get(split)
+            while isinstance(ds, dict) and ds.get("type") == "RepeatDataset":
+                ds = ds.get("dataset")
+            if isinstance(ds, dict):
+                types.add(ds.get("type"))
+    return bool(types & TRANSLATION_DATASETS)
 
 
 def _normalisation(ctx: MigrationContext, pipes: list) -> None:

@@ -12,10 +12,11 @@ PIPE = [
     dict(type="ImageToTensor", keys=["real_img"]),
     dict(type="Collect", keys=["real_img"], meta_keys=["real_img_path"]),
 ]
+# 1.x GANs read real images from data_samples.gt_img, which PackInputs fills from `gt`
 NEW_PIPE = [
-    {"type": "LoadImageFromFile", "key": "img"},
-    {"type": "Resize", "keys": ["img"], "scale": (64, 64)},
-    {"type": "PackInputs", "keys": ["img"], "meta_keys": ["img_path"]},
+    {"type": "LoadImageFromFile", "key": "gt"},
+    {"type": "Resize", "keys": ["gt"], "scale": (64, 64)},
+    {"type": "PackInputs"},
 ]
 
 
@@ -45,7 +46,7 @@ def test_unconditional_dataset_and_pipeline():
     loader = out.target["train_dataloader"]
     assert loader["drop_last"] is True
     assert loader["dataset"] == {"type": "BasicImageDataset", "data_root": "data/ffhq", "pipeline": NEW_PIPE,
-                                 "recursive": True}
+                                 "data_prefix": {"gt": ""}, "recursive": True}
     # mean=std=127.5 is the data preprocessor's default: nothing to add
     assert out.target["model"]["data_preprocessor"] == {"type": "DataPreprocessor"}
     assert not findings(out)
@@ -72,7 +73,8 @@ def test_translation_keys_are_kept():
     ds = t["train_dataloader"]["dataset"]
     assert ds["type"] == "UnpairedImageDataset" and ds["data_root"] == "d" and ds["domain_a"] == "a"
     assert ds["pipeline"][0] == {"type": "LoadImageFromFile", "key": "img_a", "color_type": "color"}
-    assert ds["pipeline"][-1] == {"type": "PackInputs", "keys": ["img_a", "img_b"], "meta_keys": ["img_a_path"]}
+    assert ds["pipeline"][-1] == {"type": "PackInputs", "keys": ["img_a", "img_b"], "data_keys": ["img_a", "img_b"],
+                                  "meta_keys": ["img_a_path"]}
 
 
 def test_val_and_test_loaders_only_with_their_loops():
@@ -99,8 +101,7 @@ def test_repeat_dataset_and_mmcls_imagenet():
     ds = out.target["train_dataloader"]["dataset"]
     assert ds["type"] == "RepeatDataset" and ds["times"] == 10
     assert ds["dataset"]["type"] == "ImageNet"
-    assert ds["dataset"]["pipeline"] == [{"type": "LoadImageFromFile", "key": "img"},
-                                         {"type": "PackInputs", "keys": ["img"]}]
+    assert ds["dataset"]["pipeline"] == [{"type": "LoadImageFromFile", "key": "gt"}, {"type": "PackInputs"}]
     assert findings(out, "DAT002")  # the folder layout should be checked
 
 
@@ -174,11 +175,11 @@ def test_mmcls_transforms_of_imagenet_pipelines():
     t = run({"model": model("BasiccGAN"), "data": dict(samples_per_gpu=4, train=dict(
         type="mmcls.ImageNet", data_prefix="train", pipeline=pipe))}).target
     assert t["train_dataloader"]["dataset"]["pipeline"] == [
-        {"type": "LoadImageFromFile", "key": "img"},
-        {"type": "RandomCropLongEdge", "keys": ["img"]},
-        {"type": "Resize", "keys": ["img"], "scale": (96, 128), "backend": "pillow"},  # (h, w) -> (w, h)
-        {"type": "Flip", "keys": ["img"], "flip_ratio": 0.5, "direction": "horizontal"},
-        {"type": "PackInputs", "keys": ["img"]},
+        {"type": "LoadImageFromFile", "key": "gt"},
+        {"type": "RandomCropLongEdge", "keys": ["gt"]},
+        {"type": "Resize", "keys": ["gt"], "scale": (96, 128), "backend": "pillow"},  # (h, w) -> (w, h)
+        {"type": "Flip", "keys": ["gt"], "flip_ratio": 0.5, "direction": "horizontal"},
+        {"type": "PackInputs"},  # gt -> data_samples.gt_img, gt_label -> data_samples.gt_label
     ]
     assert t["model"]["data_preprocessor"]["output_channel_order"] == "RGB"
 

@@ -77,10 +77,13 @@ def total_iters_to_train_loop(ctx: MigrationContext) -> None:
     from 0.x `total_iters = N` (the expression is kept), except for SinGAN,
     where `max_iters = total_iters × disc_steps`. By the time this rule runs
     the step, EMA and model rules have moved their keys out of the 0.x
-    `train_cfg` (a model-settings dict in 0.x); any key still there has no
-    known 1.x place and is marked *unsupported*: it is never merged silently
-    into the loop config (MMEngine would pass it to `IterBasedTrainLoop` and
-    fail at start-up).
+    `train_cfg` (a model-settings dict in 0.x). A key still there is never
+    merged silently into the loop config (MMEngine would pass it to
+    `IterBasedTrainLoop` and fail at start-up): for BasiccGAN,
+    StaticUnconditionalGAN and CycleGAN/Pix2Pix, whose `_parse_train_cfg`
+    reads a known set of keys, a key outside that set had no effect in 0.x
+    (a typo such as `disc_step`) and is dropped (*review*); any other
+    leftover is marked *unsupported* and kept.
 
     **Why.** 0.x `mmgen/apis/train.py` ran `runner.run(..., cfg.total_iters)`;
     1.x `Runner.build_train_loop` builds the loop from `train_cfg`
@@ -138,8 +141,27 @@ def total_iters_to_train_loop(ctx: MigrationContext) -> None:
                  "one iteration is one train_step on one batch in both versions: the count is unchanged")
 
 
+# The `train_cfg` keys the 0.x classes read (`_parse_train_cfg`), for the
+# families whose reading is fully known; any other key had no effect in 0.x.
+READS = {
+    fam.CONDITIONAL: {"disc_steps", "gen_steps", "batch_accumulation_steps", "use_ema"},
+    fam.STATIC: {"disc_steps", "use_ema", "real_img_key"},
+    fam.TRANSLATION: {"disc_steps", "disc_init_steps", "real_img_key", "buffer_size"},
+}
+
+
 def _flag_leftovers(ctx: MigrationContext, leftovers) -> None:
+    family = fam.family_of(ctx.source)
     for key in leftovers:
+        if family in READS and key not in READS[family]:
+            ctx.drop(
+                ("train_cfg", key),
+                f"0.x {fam.model_type(ctx.source)} never read `train_cfg.{key}` "
+                f"({fam.SOURCE_FILES[family].split(' ')[0]}): it had no effect; dropped so that it does not "
+                "reach the 1.x training loop (MMEngine passes train_cfg to IterBasedTrainLoop)",
+                severity=Severity.REVIEW,
+            )
+            continue
         ctx.flag(
             ("train_cfg", key),
             f"0.x `train_cfg.{key}` (a model setting in 0.x) has no known 1.x place; in 1.x `train_cfg` is the "

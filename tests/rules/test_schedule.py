@@ -57,12 +57,28 @@ def test_singan_max_iters_is_total_iters_times_disc_steps():
 
 
 def test_leftover_0x_train_cfg_keys_are_flagged_never_merged_silently():
-    cfg = {"model": {"type": "StaticUnconditionalGAN"}, "total_iters": 100,
-           "train_cfg": dict(my_custom_flag=True)}
+    cfg = {"model": {"type": "MyGAN"}, "total_iters": 100, "train_cfg": dict(my_custom_flag=True)}
     out = apply_rules(cfg, SCH)
     assert out.target["train_cfg"] == dict(my_custom_flag=True, by_epoch=False, max_iters=100)
     flagged = [c for c in out.changes if c.severity == Severity.UNSUPPORTED]
     assert [c.old_paths for c in flagged] == [(("train_cfg", "my_custom_flag"),)]
+
+
+@pytest.mark.parametrize("mtype,key", [("StaticUnconditionalGAN", "sample_every"), ("BasiccGAN", "disc_step"),
+                                       ("CycleGAN", "lambda_cycle")])
+def test_leftover_keys_a_known_0x_class_never_read_are_dropped_for_review(mtype, key):
+    cfg = {"model": {"type": mtype}, "total_iters": 100, "train_cfg": {key: 1}}
+    out = apply_rules(cfg, SCH)
+    assert out.target["train_cfg"] == dict(by_epoch=False, max_iters=100)
+    dropped = [c for c in out.changes if c.old_paths == (("train_cfg", key),)]
+    assert [c.severity for c in dropped] == [Severity.REVIEW] and "never read" in dropped[0].message
+
+
+def test_a_key_the_0x_class_read_but_no_rule_placed_is_flagged():
+    cfg = {"model": {"type": "StaticUnconditionalGAN"}, "total_iters": 100, "train_cfg": dict(real_img_key="img")}
+    out = apply_rules(cfg, SCH)
+    assert out.target["train_cfg"]["real_img_key"] == "img"
+    assert sev(out, "SCH001") == Severity.UNSUPPORTED
 
 
 def test_a_1x_loop_config_is_left_alone():

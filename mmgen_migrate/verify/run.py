@@ -177,7 +177,8 @@ def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
                                  f"compared schedule-only (no training) up to iteration {until}")
             else:
                 coverage["ema_checked_until"] = n_old
-    notes += _dedupe(old_trace.warnings + new_trace.warnings + logged)
+    notes += cmp.notes
+    notes = _dedupe(notes + old_trace.warnings + new_trace.warnings + logged)
 
     diffs = sorted(cmp.differences, key=lambda d: (KIND_ORDER.index(d.kind) if d.kind in KIND_ORDER
                                                      else len(KIND_ORDER), d.iteration or 0))
@@ -193,8 +194,7 @@ def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
                    f"{n_old} iterations; optimizer hyper-parameters equal; final parameters allclose"]
     return VerifyResult(
         verdict=verdict, reasons=reasons,
-        first_difference=min((d.iteration for d in diffs if d.iteration is not None), default=(
-            0 if diffs else None)),
+        first_difference=cmp.first_difference,
         timelines=cmp.timelines, differences=diffs, not_verified=cmp.not_verified, notes=notes,
         old=_side(legacy), new=_side(modern), iterations=n_old, device=dev.type, seed=seed,
         optimizers=cmp.optimizers, parameters=cmp.parameters, coverage=coverage,
@@ -203,20 +203,18 @@ def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
 
 
 def _add_long_lr_difference(legacy, modern, cmp: Comparison, d: dict):
-    from .compare import _scheduler_types
-    linear_pair = (legacy.lr is not None and legacy.lr.policy == "Linear"
-                   and "LinearLrInterval" in _scheduler_types(modern))
-    msg = (f"{d['module']} lr differs at iteration {d['iteration']} (schedule-only replay beyond "
+    from .compare import _lr_hint
+
+    msg = (f"{d['module']} lr differs from iteration {d['iteration']} (schedule-only replay beyond "
            f"the training window): 0.x {_fmt(d['old'])}, 1.x {_fmt(d['new'])}")
-    if linear_pair:
-        msg += (". MMagic's LinearLrInterval reads the iteration that just finished (one-iteration "
-                "lag) and multiplies the lr by start_factor for one iteration at `begin` "
-                "(semantics §4); check begin/end/interval/start_factor/end_factor against the 0.x "
-                "start/interval/target_lr if the lr differs by more than that lag")
+    if d["known"]:
+        msg += (". Elsewhere the 1.x lr equals the 0.x lr of the previous iteration: MMagic's "
+                "LinearLrInterval reads the iteration that just finished, so every decay lands one "
+                "iteration late, and it multiplies the lr by start_factor for one iteration at "
+                "`begin`; no 1.x setting reproduces 0.x's Linear policy exactly (semantics §4)")
     else:
-        from .compare import _lr_hint
         msg += ". " + _lr_hint(legacy, modern)
-    cmp.add("lr", msg, iteration=d["iteration"], module=d["module"], known=False,
+    cmp.add("lr", msg, iteration=d["iteration"], module=d["module"], known=d["known"],
             old=d["old"], new=d["new"])
 
 

@@ -110,3 +110,20 @@ def test_linear_with_wrong_begin_is_not_excused():
     r = verify_configs(old, new, iters=24, device="cpu")
     lr = [d for d in r.differences if d.kind == "lr"]
     assert lr and not any(d.known for d in lr)
+
+
+def test_linear_lag_beyond_the_window_is_known():
+    old, new = linear_pair(total=4000, start=2000, interval=40)
+    r = verify_configs(old, new, iters=24, device="cpu")
+    lr = [d for d in r.differences if d.kind == "lr"]
+    assert len(lr) == 1 and lr[0].known and lr[0].iteration == 2000
+    assert r.coverage["lr_checked_until"] == 4000
+
+
+def test_linear_wrong_interval_beyond_the_window_is_real():
+    old, new = linear_pair(total=4000, start=2000, interval=40)
+    new["param_scheduler"]["interval"] = 20
+    r = verify_configs(old, new, iters=24, device="cpu")
+    lr = [d for d in r.differences if d.kind == "lr"]
+    assert len(lr) == 1 and not lr[0].known
+    assert lr[0].iteration > 2000

@@ -50,11 +50,12 @@ BEST_RULES = {"fid": "less", "is": "greater", "precision": "greater", "recall": 
 
 
 def _has_ema(ctx: MigrationContext) -> bool:
+    """Will the 1.x model have an EMA generator?  It has one iff it has
+    `model.ema_config` (the EMA rule writes it from the 0.x EMA hook); a 0.x
+    `use_ema=True` without an EMA hook gets none (EMA001)."""
     if isinstance(ctx.get(("model", "ema_config"), None), dict):
         return True
-    if ctx.old(("train_cfg", "use_ema"), False) is True:
-        return True
-    hooks = ctx.old(("custom_hooks",), None) or []
+    hooks = ctx.get(("custom_hooks",), None) or []
     return any(isinstance(h, dict) and h.get("type") == "ExponentialMovingAverageHook" for h in hooks)
 
 
@@ -297,6 +298,10 @@ def _evaluation(ctx: MigrationContext) -> None:
     if problems:
         ctx.flag(("evaluation",), "; ".join(problems))
         return
+    if given in ("ema", "ema/orig") and not _has_ema(ctx) and isinstance(ctx.source.get("model"), dict):
+        notes.append(f"`sample_model='{given}'` but the 1.x model has no `ema_config` (0.x sampled a generator_ema "
+                     "that was never updated): 1.x refuses to sample an EMA it does not have; use 'orig' or add "
+                     "an EMA")
     sev = Severity.REVIEW if notes else Severity.EXACT
     ctx.put(("train_cfg", "val_interval"), interval, "validation interval of the 0.x evaluation hook",
             inputs=[("evaluation", "interval")], consume=False)

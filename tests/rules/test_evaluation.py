@@ -46,7 +46,8 @@ def test_fid_defaults_to_the_pytorch_inception_like_0x():
 
 
 def test_sample_model_inferred_from_the_ema():
-    out = run({"train_cfg": {"use_ema": True}, "evaluation": hook(metrics=dict(type="FID", num_images=10))})
+    out = run({"model": {"type": "StaticUnconditionalGAN", "ema_config": {"momentum": 0.001}},
+               "evaluation": hook(metrics=dict(type="FID", num_images=10))})
     assert out.target["val_evaluator"]["metrics"][0]["sample_model"] == "ema"
     assert any("sample_model='ema'" in c.message for c in findings(out, "EVL001"))
     out = run({"evaluation": hook(metrics=dict(type="FID", num_images=10))})
@@ -131,3 +132,11 @@ def test_text_and_idempotence():
     assert "save_best='fid'" in res.new_text and "rule='less'" in res.new_text
     assert "val_cfg = dict(type='MultiValLoop')" in res.new_text
     assert convert_text(res.new_text, options=ConvertOptions(select=["EVL"])).new_text == res.new_text
+
+
+def test_ema_sampling_without_a_1x_ema_is_reported():
+    # 0.x use_ema=True without an EMA hook: the 1.x model gets no ema_config (EMA001)
+    out = run({"model": {"type": "StaticUnconditionalGAN"}, "train_cfg": {"use_ema": True},
+               "evaluation": hook(metrics=dict(type="FID", num_images=10), sample_kwargs=dict(sample_model="ema"))})
+    assert out.target["val_evaluator"]["metrics"][0]["sample_model"] == "ema"
+    assert any("no `ema_config`" in c.message for c in findings(out, "EVL001"))

@@ -372,6 +372,10 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
                 inputs=[path + ("interval",)], note=int_note, severity=sched_sev, consume=False)
     start_msg = ("EMA start counted in generator updates: 1.x starts when (iter+1) >= start_iter × "
                  "discriminator_steps × accumulative_counts")
+    if start == 0:
+        start_msg += ("; 1.x's first update is a hard copy of the generator where 0.x averaged it into the "
+                      "initial weights (semantics.md §8.12): the EMAs differ by a transient that decays by the "
+                      "0.x momentum at every update")
     if "start_iter" in hook and start1 == start and start_note is None:
         ctx.move(path + ("start_iter",), base + ("start_iter",), start_msg, severity=sched_sev)
     else:

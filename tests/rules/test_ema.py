@@ -312,3 +312,25 @@ def test_review_schedules_really_differ_from_0x(period, interval, start):
     old = replay_0x(200, period, interval, start, 0.9)
     new = replay_1x(200, period, out.target["model"]["ema_config"])
     assert new != pytest.approx(old, rel=1e-5, abs=1e-6)
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=60, deadline=None)
+@given(period=st.integers(1, 6), interval=st.integers(1, 13), start=st.integers(0, 31))
+def test_whatever_the_rule_calls_exact_replays_like_0x(period, interval, start):
+    """The exact/review boundary, checked on random schedules: an exact
+    conversion gives the 0.x EMA at every iteration (start_iter=0: after the
+    first-update transient, which decays by the momentum, semantics.md §8.12)."""
+    out = convert(hooks=[hook(interval=interval, start_iter=start, interp_cfg=dict(momentum=0.8))],
+                  disc_steps=period)
+    if worst(out) != Severity.EXACT:
+        return
+    iters = 240
+    old = replay_0x(iters, period, interval, start, 0.8)
+    new = replay_1x(iters, period, out.target["model"]["ema_config"])
+    if start > 0:
+        assert new == pytest.approx(old, rel=1e-5, abs=1e-6)
+    else:
+        assert new[-1] == pytest.approx(old[-1], rel=1e-5, abs=1e-6)

@@ -453,18 +453,21 @@ def runner_and_ddp(ctx: MigrationContext) -> None:
     `pass_training_status` is always on in 1.x (models read the iteration from
     the MessageHub); `is_dynamic_ddp` and `use_ddp_wrapper` chose how 0.x
     wrapped the model for DDP (`mmgen/apis/train.py`: both with
-    `broadcast_buffers=False`). 1.x GAN models call their sub-modules directly
-    in `train_step`, so they need MMagic's per-module wrapper;
-    without `model_wrapper_cfg` MMEngine wraps the whole model in
-    `MMDistributedDataParallel` and the generator/discriminator gradients are
-    never synchronised across GPUs. The upstream port reset
-    `find_unused_parameters` True → False in 38 configs; the 0.x value is kept.
+    `broadcast_buffers=False`). 1.x GAN models run their own `train_step`
+    over an `OptimWrapperDict` and call generator and discriminator directly,
+    so they need the per-module `MMSeparateDistributedDataParallel`
+    (`mmengine/model/wrappers/seperate_distributed.py`, which forwards
+    `train_step` to the model); without `model_wrapper_cfg` a distributed run
+    wraps the whole model in `MMDistributedDataParallel`, whose generic
+    `train_step` (one forward in `loss` mode, one optimizer) a GAN cannot run.
+    The upstream port reset `find_unused_parameters` True → False in 38
+    configs; the 0.x value is kept.
 
     **Exactness.** Exact: gradients are averaged across processes either way.
     A workflow with another phase than `train` is *unsupported*.
 
-    **Reference.** mapping.md §2.9, §4 rule 8; MMagic
-    `mmagic/models/base_models/...`, MMEngine `Runner.wrap_model`.
+    **Reference.** mapping.md §2.9, §4 rule 8; MMEngine `Runner.wrap_model`,
+    `model/wrappers/distributed.py` `MMDistributedDataParallel.train_step`.
     """
     cfg = ctx.cfg
     if "runner" in cfg:

@@ -302,3 +302,20 @@ def test_train_cfg_none_is_replaced_by_the_loop_and_accounted_for():
     assert not [c for c in res.changes if c.severity == Severity.ERROR], [c.message for c in res.changes]
     assert res.new_text == ("model = dict(type='ESRGAN')\ntrain_cfg = dict(by_epoch=False, max_iters=400000)\n"
                             "test_cfg = None\n")
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=40, deadline=None)
+@given(milestones=st.lists(st.integers(1, 59), min_size=1, max_size=4, unique=True).map(sorted),
+       gamma=st.sampled_from([0.1, 0.5, 0.9]), warmup=st.sampled_from([None, "linear", "constant"]),
+       warmup_iters=st.integers(1, 30), warmup_ratio=st.sampled_from([0.001, 0.1, 0.5]))
+def test_random_step_schedules_with_warmup_replay_like_mmcv(milestones, gamma, warmup, warmup_iters, warmup_ratio):
+    lr = dict(policy="step", by_epoch=False, step=milestones, gamma=gamma)
+    if warmup:
+        lr.update(warmup=warmup, warmup_iters=warmup_iters, warmup_ratio=warmup_ratio)
+    out = convert(copy.deepcopy(lr), total_iters=60)
+    assert sev(out) == Severity.EXACT
+    got = mmengine_lrs(out.target["param_scheduler"], 1e-3, 60)
+    assert got == pytest.approx([mmcv_lr(lr, 1e-3, i, 60) for i in range(60)], rel=1e-6, abs=1e-12)

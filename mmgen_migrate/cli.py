@@ -17,7 +17,7 @@ from rich.markup import escape
 from . import __version__, report, reports
 from . import settings as settings_mod
 from .convert import CONVERTED, FAILED, UNCHANGED, ConvertOptions, UsageError, discover, write_results
-from .parallel import convert_batch
+from .parallel import convert_batch, map_ordered
 from .reports import ReportFormatError
 from .rules import UnknownRuleError, all_rules, resolve_selection
 from .settings import SettingsError
@@ -261,7 +261,8 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
 
     verify_results = {}
     if run_verify:
-        verify_results = _verify(results, err, quiet or fmt in ("json", "sarif", "github"))
+        verify_results = _verify(results, err, quiet or fmt in ("json", "sarif", "github"),
+                                 jobs=opts["jobs"] if batch else 1)
 
     for report_path, report_fmt in report_targets:
         reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
@@ -369,33 +370,46 @@ class _NotVerified:
                 "timelines": {}}
 
 
-def _verify(results, err, quiet) -> dict:
-    """Verify each converted config against its 0.x original.  A pair the
-    verifier cannot take is reported as not verified (the batch goes on); a
-    missing torch stops the run."""
+def _verify_one(pair):
+    """One verify run (module level: it runs in worker processes with -j).
+    Returns the result, or the reason the verifier refused the pair."""
+    from .verify import TorchMissingError, VerifyInputError, verify_configs
+
+    old, new = pair
     try:
-        from .verify import TorchMissingError, VerifyInputError, render_text, verify_configs
+        return verify_configs(old, new)
+    except TorchMissingError:
+        raise
+    except VerifyInputError as exc:  # this pair cannot be replayed
+        return _NotVerified(str(exc))
+
+
+def _verify(results, err, quiet, jobs: int = 1) -> dict:
+    """Verify each converted config against its 0.x original, on ``jobs``
+    processes.  A pair the verifier cannot take is reported as not verified
+    (the batch goes on); a missing torch stops the run."""
+    try:
+        from .verify import TorchMissingError, render_text
     except ImportError as exc:  # pragma: no cover - verify package missing
         raise UsageError(f"--verify is not available: {exc}") from None
-    out = {}
-    for r in results:
-        # unchanged files are already 1.x: nothing to compare them with
-        if r.status != CONVERTED or r.is_base or r.target is None:
-            continue
-        try:
-            result = verify_configs(r.effective, r.target)
-        except TorchMissingError as exc:
-            raise UsageError(f"--verify: {exc}") from None
-        except VerifyInputError as exc:  # this pair cannot be replayed
-            out[r.rel] = _NotVerified(str(exc))
-            if not quiet:
-                err.print(f"[yellow]not verified[/]: {escape(r.rel)}: {escape(str(exc))}", highlight=False)
-            continue
-        out[r.rel] = result
-        if not quiet:
-            err.print(f"[bold]{escape(r.rel)}[/]: verify", highlight=False)
-            render_text(result, err)
-    return out
+    # unchanged files are already 1.x: nothing to compare them with
+    todo = [r for r in results if r.status == CONVERTED and not r.is_base and r.target is not None]
+
+    def show(i, result):
+        if quiet:
+            return
+        rel = todo[i].rel
+        if isinstance(result, _NotVerified):
+            err.print(f"[yellow]not verified[/]: {escape(rel)}: {escape(result.reason)}", highlight=False)
+            return
+        err.print(f"[bold]{escape(rel)}[/]: verify", highlight=False)
+        render_text(result, err)
+
+    try:
+        verdicts = map_ordered(_verify_one, [(r.effective, r.target) for r in todo], jobs=jobs, on_result=show)
+    except TorchMissingError as exc:
+        raise UsageError(f"--verify: {exc}") from None
+    return {r.rel: v for r, v in zip(todo, verdicts)}
 
 
 @cli.command("rules")

@@ -181,3 +181,34 @@ def convert_batch(
         for res in done_batches[index]:
             first.setdefault(res.source, res)
     return [first[p] for p in absolute if p in first]
+
+
+def map_ordered(func: Callable, items: Sequence, *, jobs: int = 1, on_result: Optional[Callable] = None) -> list:
+    """``[func(item) for item in items]`` on ``jobs`` processes, results in the
+    order of ``items``; ``on_result(index, result)`` is called in that order
+    too, as soon as the result and all before it are there (so what is
+    printed does not depend on ``jobs``).  ``func`` must be a module-level
+    function; an exception it raises is raised here."""
+    jobs = cpu_jobs(jobs)
+    results: list = [None] * len(items)
+    if jobs <= 1 or len(items) <= 1:
+        for i, item in enumerate(items):
+            results[i] = func(item)
+            if on_result is not None:
+                on_result(i, results[i])
+        return results
+    done = [False] * len(items)
+    next_to_report = 0
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_context()) as pool:
+        pending = {pool.submit(func, item): i for i, item in enumerate(items)}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                i = pending.pop(fut)
+                results[i] = fut.result()
+                done[i] = True
+            while next_to_report < len(items) and done[next_to_report]:
+                if on_result is not None:
+                    on_result(next_to_report, results[next_to_report])
+                next_to_report += 1
+    return results

@@ -162,3 +162,17 @@ def test_several_sources_check_exit_codes():
     assert run(plain, OWN_ZOO / "_base_" / "default_runtime.py", "--check", "--select", "OPT,STP").exit_code == 0
     assert run(plain, odd, "--check", "--select", "OPT,STP").exit_code == 1
     assert run(plain, OWN_ZOO / "misc" / "broken.py", "--check").exit_code == 2
+
+
+def test_map_ordered_keeps_input_order_on_several_processes():
+    import math
+
+    from mmgen_migrate.parallel import map_ordered
+
+    seen = []
+    items = [30, 1, 25, 2, 20, 3]
+    out = map_ordered(math.factorial, items, jobs=2, on_result=lambda i, r: seen.append(i))
+    assert out == [math.factorial(n) for n in items]
+    assert seen == list(range(len(items)))  # reported in input order, whatever finished first
+    with pytest.raises(ValueError):
+        map_ordered(math.factorial, [3, -1], jobs=2)  # a worker's exception reaches the caller

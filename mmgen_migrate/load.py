@@ -68,8 +68,8 @@ def read_source(path: Path, text: str | None = None) -> SourceFile:
     if text.startswith("\ufeff"):
         raise ConfigError("the file starts with a UTF-8 byte-order mark (BOM), which MMEngine cannot read; "
                           "save it as UTF-8 without BOM")
-    if not text.strip():
-        raise ConfigError("file is empty: nothing to convert")
+    # an empty file is an empty config (a placeholder `_base_`, say): it
+    # converts to itself
     try:
         module = cst.parse_module(text)
     except Exception as exc:  # libcst's errors; Python's own message is clearer

@@ -280,3 +280,29 @@ def test_biggan_init_type_becomes_init_cfg_but_not_for_biggan_deep():
     cfg["model"]["generator"] = {"type": "BigGANGenerator", "pretrained": "ckpt.pth"}
     out = apply_rules(cfg, [REGISTRY["MOD006"]])
     assert out.target["model"]["generator"]["init_cfg"] == {"type": "Pretrained", "checkpoint": "ckpt.pth"}
+
+
+def test_styleganv1_rename_and_hard_coded_r1():
+    r1 = dict(type="R1GradientPenalty", loss_weight=10, norm_mode="HWC",
+              data_info=dict(real_data="real_imgs", discriminator="disc_partial"))
+    out = run(gan("StyleGANV1", gen="StyleGANv1Generator", gan_type="wgan-logistic-ns", disc_auxiliary_loss=[r1]))
+    model = out.target["model"]
+    assert model["type"] == "StyleGANv1"
+    assert not {"gan_loss", "disc_auxiliary_loss", "loss_config"} & set(model)
+    assert not findings(out)
+    # an R1 weight 1.x StyleGANv1 does not hard-code cannot be converted
+    out = run(gan("StyleGANV1", gen="StyleGANv1Generator", gan_type="wgan-logistic-ns",
+                  disc_auxiliary_loss=[dict(r1, loss_weight=5)]))
+    assert "disc_auxiliary_loss" in out.target["model"]
+    assert any(c.severity == Severity.UNSUPPORTED for c in findings(out, "MOD002"))
+
+
+def test_mspie_uses_stylegan2_loss_config():
+    out = run(gan("MSPIEStyleGAN2", gen="MSStyleGANv2Generator", gan_type="wgan-logistic-ns",
+                  disc_auxiliary_loss=dict(type="R1GradientPenalty", loss_weight=80, interval=16, norm_mode="HWC"),
+                  gen_auxiliary_loss=dict(type="GeneratorPathRegularizer", loss_weight=8, interval=4,
+                                          pl_batch_shrink=2)))
+    lc = out.target["model"]["loss_config"]
+    assert (lc["r1_loss_weight"], lc["r1_interval"], lc["norm_mode"]) == (80, 16, "HWC")
+    assert (lc["g_reg_weight"], lc["g_reg_interval"], lc["pl_batch_shrink"]) == (8, 4, 2)
+    assert out.target["model"]["type"] == "MSPIEStyleGAN2"

@@ -14,6 +14,9 @@ SCALER = ("runner", "fp16_loss_scaler")
 # passing one raised TypeError, so these configs never trained in fp16
 # (semantics.md §5, §8.20).
 NO_SCALER_FAMILIES = {fam.PGGAN, fam.SINGAN, fam.MSPIE, fam.TRANSLATION}
+# 0.x generators whose 1.x model (StyleGAN2/StyleGAN3) runs train_step without
+# optim_context (mmagic stylegan2.py), so AmpOptimWrapper never autocasts there
+STYLEGAN_GENERATORS = {"StyleGANv2Generator", "StyleGANv3Generator"}
 
 
 def wrapper_paths(ctx: MigrationContext) -> list[tuple]:
@@ -136,11 +139,14 @@ def fp16_loss_scaler(ctx: MigrationContext) -> None:
             )
         ctx.prune_empty(("runner",), "0.x `runner` held only the loss scaler")
         return
-    why = (
-        "0.x shared one dynamic GradScaler across modules, updated once per iteration; "
-        "1.x AmpOptimWrapper has one per wrapper, updated after every step, and autocasts the "
-        "whole forward inside optim_context"
-    )
+    why = ("0.x shared one dynamic GradScaler across modules, updated once per iteration; "
+           "1.x AmpOptimWrapper has one per wrapper, updated after every step")
+    gen_type = ctx.old(("model", "generator", "type"), None)
+    if gen_type in STYLEGAN_GENERATORS:
+        why += ("; 1.x StyleGAN2/3 never enter optim_context, so nothing is autocast (the modules' own fp16 "
+                "flags decide, as in 0.x), and their R1 term ignores the scaler (stylegan2.py)")
+    else:
+        why += ", and it autocasts the whole forward inside optim_context (0.x: only the fp16_enabled modules)"
     if family in NO_SCALER_FAMILIES:
         why += (f"; note: 0.x {fam.SOURCE_FILES[family].split(' ')[0]} train_step takes no loss_scaler, "
                 "so the 0.x config could not train with it (TypeError): there is no 0.x fp16 run to match")

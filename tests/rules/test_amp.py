@@ -150,3 +150,13 @@ def test_module_fp16_flags_are_not_touched():
     cfg = {"model": {"type": "StaticUnconditionalGAN", "generator": {"type": "G", "fp16_enabled": True}}}
     out = apply_rules(cfg, [REGISTRY["AMP003"]])
     assert out.target == cfg and not out.changes
+
+
+def test_stylegan_message_says_there_is_no_autocast():
+    cfg = {"model": {"type": "StaticUnconditionalGAN", "generator": {"type": "StyleGANv2Generator"}},
+           "optimizer": copy.deepcopy(OPT), "runner": dict(RUNNER, fp16_loss_scaler=dict(init_scale=512))}
+    out = apply_rules(cfg, RULES)
+    msgs = [c.message for c in amp_changes(out) if c.severity == Severity.REVIEW]
+    assert msgs and all("never enter optim_context" in m for m in msgs)
+    dcgan = convert(dict(init_scale=512))
+    assert all("autocasts the whole forward" in c.message for c in amp_changes(dcgan) if c.severity == Severity.REVIEW)

@@ -192,7 +192,10 @@ def unknown_registry_type(ctx: MigrationContext) -> None:
     type with no 1.x twin, a 0.x hook), typos and user modules all look the
     same in the config: the report says which one to look at.
 
-    **Exactness.** A finding only. Names registered at run time (diffusers
+    **Exactness.** A finding only. It checks the output as written, so with
+    rules deselected (`--select`/`--ignore`) the 0.x names they would have
+    converted are reported too: a 0.x type left in a 1.x config fails just
+    the same. Names registered at run time (diffusers
     / transformers wrappers, `bitsandbytes` optimizers) cannot be read from
     the wheels and may be reported; optional registrations (e.g. `Lion`,
     when `lion_pytorch` is installed) are accepted. Types nested inside a

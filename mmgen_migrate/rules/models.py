@@ -36,7 +36,12 @@ STATIC_BY_GAN_TYPE = {
     "lsgan": "LSGAN",  # lsgan.py: mse_loss
     "hinge": "GGAN",  # ggan.py: relu(1 -/+ pred), -pred for G
     "wgan": "WGANGP",  # wgan_gp.py: mean(fake) - mean(real) + GP
+    # the logistic non-saturating loss is the BCE loss written with softplus:
+    # BCE(x, 1) = softplus(-x), BCE(x, 0) = softplus(x)
+    "wgan-logistic-ns": "DCGAN",
 }
+# 0.x gan_types that compute the same loss
+SAME_LOSS = {"vanilla": "wgan-logistic-ns", "wgan-logistic-ns": "vanilla"}
 # the adversarial loss each 1.x class hard-codes, as a 0.x gan_type
 HARD_CODED_GAN_TYPE = {
     "BigGAN": "hinge",
@@ -195,8 +200,9 @@ def model_type(ctx: MigrationContext) -> None:
     - `BasiccGAN` → `BigGAN` (BigGAN / BigGAN-deep generator), `SAGAN`
       (`SAGANGenerator`) or `SNGAN` (`SNGANGenerator`);
     - `StaticUnconditionalGAN` → `StyleGAN2` / `StyleGAN3` by generator,
-      otherwise by `gan_loss.gan_type`: `vanilla` → `DCGAN`, `lsgan` → `LSGAN`,
-      `hinge` → `GGAN`, `wgan` → `WGANGP`;
+      otherwise by `gan_loss.gan_type`: `vanilla` (or the identical
+      `wgan-logistic-ns`: BCE(x, 1) = softplus(-x)) → `DCGAN`, `lsgan` →
+      `LSGAN`, `hinge` → `GGAN`, `wgan` → `WGANGP`;
     - `StyleGANV1` → `StyleGANv1`;
     - `ProgressiveGrowingGAN`, `MSPIEStyleGAN2`, `SinGAN`, `PESinGAN`,
       `CycleGAN`, `Pix2Pix` keep their name.
@@ -359,7 +365,7 @@ def gan_loss_to_loss_config(ctx: MigrationContext) -> None:
         if not isinstance(gan, dict) or gan.get("type", "GANLoss") != "GANLoss":
             problems.append(f"gan_loss {gan!r} is not a GANLoss")
         else:
-            if gan.get("gan_type") != expected:
+            if gan.get("gan_type") != expected and SAME_LOSS.get(gan.get("gan_type")) != expected:
                 problems.append(f"gan_loss.gan_type={gan.get('gan_type')!r} but 1.x {new} hard-codes {expected!r}")
             for key, default in GANLOSS_DEFAULTS.items():
                 if key in gan and gan[key] != default:

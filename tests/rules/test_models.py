@@ -306,3 +306,13 @@ def test_mspie_uses_stylegan2_loss_config():
     assert (lc["r1_loss_weight"], lc["r1_interval"], lc["norm_mode"]) == (80, 16, "HWC")
     assert (lc["g_reg_weight"], lc["g_reg_interval"], lc["pl_batch_shrink"]) == (8, 4, 2)
     assert out.target["model"]["type"] == "MSPIEStyleGAN2"
+
+
+def test_logistic_non_saturating_equals_bce():
+    # softplus(-x) = BCE(x, 1): the same loss under two 0.x names
+    out = run(gan(gan_type="wgan-logistic-ns"))
+    assert out.target["model"]["type"] == "DCGAN" and "gan_loss" not in out.target["model"]
+    out = run(gan(gen="StyleGANv2Generator", gan_type="vanilla",
+                  disc_auxiliary_loss=dict(type="R1GradientPenalty", loss_weight=10.0),
+                  gen_auxiliary_loss=dict(type="GeneratorPathRegularizer", loss_weight=2.0)))
+    assert out.target["model"]["type"] == "StyleGAN2" and "gan_loss" not in out.target["model"]

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mmgen_migrate.cli import cli
@@ -115,3 +116,20 @@ def test_every_field_is_documented(zoo_results):
     documented = set(re.findall(r"`([a-z_]+)`", text))
     missing = {k for k in _keys(doc) if k not in documented}
     assert not missing, f"fields not documented in {DOCS.name}: {sorted(missing)}"
+
+
+def test_report_validates_against_its_json_schema(tmp_path, zoo_results):
+    jsonschema = pytest.importorskip("jsonschema", reason="the `test` extra (jsonschema) is not installed")
+    schema = json.loads((DOCS.parent / "report-schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.check_schema(schema)
+    _, data = _run_report(tmp_path)
+    with_verify = build_document(zoo_results, verify={"misc/cgan_odd.py": StubVerify()}, include_diff=True,
+                                 include_text=True)
+    for doc in (data, json.loads(render("json", with_verify))):
+        errors = list(validator.iter_errors(doc))
+        assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+    # the schema is strict enough to catch a wrong report
+    broken = json.loads(json.dumps(data))
+    broken["files"][0]["changes"] = [{"rule": "X", "severity": "fatal"}]
+    assert list(validator.iter_errors(broken))

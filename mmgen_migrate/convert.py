@@ -17,6 +17,7 @@ checked; each output then replaces its destination atomically.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -263,6 +264,11 @@ class Converter:
             if same(loaded, target):
                 text = candidate
                 res.changes.extend(Change("load", Severity.REVIEW, note) for note in load_notes)
+                lost = sorted(set(_PLACEHOLDER.findall(src.text)) - set(_PLACEHOLDER.findall(text)))
+                if lost:
+                    res.changes.append(Change("load", Severity.REVIEW, (
+                        f"MMEngine placeholder(s) {', '.join('{{ ' + n + ' }}' for n in lost)} were written as "
+                        "their values for this file's location; put them back if the config moves")))
                 break
             diff = first_difference(loaded, target)
             problem = (
@@ -276,6 +282,10 @@ class Converter:
         res.target = target
         res.new_text = text
         res.status = CONVERTED if text != src.text else UNCHANGED
+
+
+# MMEngine's predefined variables (Config._substitute_predefined_vars)
+_PLACEHOLDER = re.compile(r"\{\{\s*(fileDirname|fileBasename|fileBasenameNoExtension|fileExtname)\s*\}\}")
 
 
 def _short(value) -> str:

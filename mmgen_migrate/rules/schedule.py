@@ -181,6 +181,7 @@ POLICY_KEYS = {
     "Exp": {"gamma"},
     "Poly": {"power", "min_lr"},
     "CosineAnnealing": {"min_lr", "min_lr_ratio"},
+    "CosineRestart": {"periods", "restart_weights", "min_lr", "min_lr_ratio"},
     "Linear": {"target_lr", "start", "interval"},  # mmgen/core/scheduler/lr_updater.py
 }
 
@@ -297,6 +298,7 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
     | `policy='Exp', gamma=g` | `ExponentialLR(gamma=g)` |
     | `policy='Poly', power=p, min_lr=m` | `PolyLR(power=p, eta_min=m, begin=0, end=total_iters + 1)` |
     | `policy='CosineAnnealing', min_lr[_ratio]` | `CosineAnnealingLR(T_max=total_iters, eta_min[_ratio], ...)` |
+    | `policy='CosineRestart', periods, restart_weights, min_lr[_ratio]` | `CosineRestartLR(periods, restart_weights, eta_min[_ratio])` |
     | `policy='Linear'` (mmgen), `target_lr, start, interval` | `LinearLrInterval(start_factor=<optimizer lr>, end_factor=target_lr, begin=start, end=total_iters, interval)` |
     | `warmup='linear', warmup_iters=W, warmup_ratio=r` | `LinearLR(start_factor=r, end_factor=1.0, begin=0, end=W + 1)` first |
     | `warmup='constant'` | `ConstantLR(factor=r, begin=0, end=W + 1)` first |
@@ -316,7 +318,8 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
     never changed the lr in 0.x (semantics.md §1.1).
 
     **Exactness.** Exact per iteration for `step`, `Exp`, `Poly`,
-    `CosineAnnealing` and linear/constant warmup (checked against MMEngine's
+    `CosineAnnealing`, `CosineRestart` (with restart weights of 1, or a
+    zero minimum: else *review*) and linear/constant warmup (checked against MMEngine's
     schedulers by the test suite); `min_lr` of `step` is exact when the
     optimizers' lrs never decay below it, else *review* (MMEngine's step
     schedulers have no floor). Dropping a `by_epoch=True` schedule is
@@ -325,8 +328,9 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
     `lr × start_factor` for one iteration at `begin` (semantics.md §4).
     SinGAN and PGGAN schedule their lr inside the model/constructor: a
     global schedule is *unsupported* there. `exp` warmup, `warmup_by_epoch`
-    and other policies (`Inv`, `CosineRestart`, `Cyclic`, `OneCycle`, ...)
-    are *unsupported*.
+    and other policies (`Inv`, `FlatCosineAnnealing`, `Cyclic`, `OneCycle`,
+    ...) are *unsupported*: no conversion is written, `lr_config` stays in
+    the file with a marker.
 
     **Reference.** semantics.md §4, §8.15-17; mapping.md §2.7, §4 rule 5;
     mmcv `runner/hooks/lr_updater.py`; MMEngine `optim/scheduler/lr_scheduler.py`;
@@ -477,6 +481,28 @@ def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs
             moves.append(("min_lr_ratio", "eta_min_ratio"))
         main.update(begin=0, end=total)
         notes["T_max"] = notes["end"] = "0.x total_iters"
+    elif policy == "CosineRestart":
+        periods = lr.get("periods")
+        weights = lr.get("restart_weights", [1])
+        if ("min_lr" in lr) == ("min_lr_ratio" in lr) or not isinstance(periods, (list, tuple)) \
+                or not isinstance(weights, (list, tuple)) or len(periods) != len(weights):
+            ctx.flag(("lr_config",), "CosineRestart needs `periods` and `restart_weights` of the same length and "
+                                     "exactly one of min_lr / min_lr_ratio")
+            return
+        main = {"type": "CosineRestartLR", "by_epoch": False, "periods": list(periods),
+                "restart_weights": list(weights)}
+        moves.append(("periods", "periods"))
+        if "restart_weights" in lr:
+            moves.append(("restart_weights", "restart_weights"))
+        key = "min_lr" if "min_lr" in lr else "min_lr_ratio"
+        main["eta_min" if key == "min_lr" else "eta_min_ratio"] = lr[key]
+        moves.append((key, "eta_min" if key == "min_lr" else "eta_min_ratio"))
+        if any(w != 1 for w in weights) and lr[key] != 0:
+            main_sev = Severity.REVIEW
+            findings.append(
+                "restart_weights below 1 with a non-zero minimum: mmcv restarts at min + w × (lr - min), "
+                "MMEngine's CosineRestartLR at a value derived from w × lr, so the lr after a restart differs "
+                "(by up to (1 - w) × min)")
     elif policy == "Linear":
         main = {"type": "LinearLrInterval", "by_epoch": False, "start_factor": None,
                 "end_factor": lr.get("target_lr", 0), "begin": lr.get("start", 0), "end": total,

@@ -129,6 +129,7 @@ def test_singan_and_pggan_get_no_global_scheduler(mtype):
 
 @pytest.mark.parametrize("lr", [
     dict(policy="Inv", by_epoch=False, gamma=0.1, power=1),
+    dict(policy="CosineRestart", by_epoch=False, periods=[10, 10], min_lr=0),  # restart_weights too short
     dict(policy="step", by_epoch=False, step=[10], warmup="exp", warmup_iters=5),
     dict(policy="step", by_epoch=False, step=[10], warmup="linear", warmup_by_epoch=True),
     dict(policy="step", by_epoch=False, step=[10], bogus=1),
@@ -203,6 +204,14 @@ def mmcv_regular(lr, base, i, total):
     if p == "Poly":
         m = lr.get("min_lr", 0.0)
         return (base - m) * (1 - i / total) ** lr.get("power", 1.0) + m
+    if p == "CosineRestart":  # mmcv CosineRestartLrUpdaterHook.get_lr
+        periods, weights = lr["periods"], lr.get("restart_weights", [1])
+        target = lr["min_lr"] if "min_lr" in lr else base * lr["min_lr_ratio"]
+        cumulative = [sum(periods[:k + 1]) for k in range(len(periods))]
+        idx = next(k for k, c in enumerate(cumulative) if i < c)
+        start = 0 if idx == 0 else cumulative[idx - 1]
+        alpha = min((i - start) / periods[idx], 1)
+        return target + 0.5 * weights[idx] * (base - target) * (math.cos(math.pi * alpha) + 1)
     if p == "Cosineannealing" or p == "CosineAnnealing":
         target = lr["min_lr"] if "min_lr" in lr else base * lr["min_lr_ratio"]
         return target + 0.5 * (base - target) * (1 + math.cos(math.pi * i / total))
@@ -247,6 +256,9 @@ EXACT_CASES = [
     dict(policy="step", by_epoch=False, step=[5, 45], warmup="linear", warmup_iters=12, warmup_ratio=0.2),
     dict(policy="Exp", by_epoch=False, gamma=0.99, warmup="constant", warmup_iters=9, warmup_ratio=0.1),
     dict(policy="CosineAnnealing", by_epoch=False, min_lr=0.0, warmup="linear", warmup_iters=10),
+    dict(policy="CosineRestart", by_epoch=False, periods=[20, 20, 20], restart_weights=[1, 0.5, 0.25],
+         min_lr=0),
+    dict(policy="CosineRestart", by_epoch=False, periods=[30, 30], min_lr_ratio=0.1, restart_weights=[1, 1]),
 ]
 
 
@@ -260,6 +272,15 @@ def test_exact_schedules_match_mmcv_at_every_iteration(lr):
         got = mmengine_lrs(scheds, base, total)
         want = [mmcv_lr(lr, base, i, total) for i in range(total)]
         assert got == pytest.approx(want, rel=1e-6, abs=1e-12)
+
+
+def test_weighted_restarts_with_a_minimum_are_review_and_really_differ():
+    lr = dict(policy="CosineRestart", by_epoch=False, periods=[20, 20, 20], restart_weights=[1, 0.5, 0.25],
+              min_lr=1e-5)
+    out = convert(copy.deepcopy(lr))
+    assert sev(out) == Severity.REVIEW
+    got = mmengine_lrs(out.target["param_scheduler"], 1e-3, 60)
+    assert got != pytest.approx([mmcv_lr(lr, 1e-3, i, 60) for i in range(60)], rel=1e-6, abs=1e-12)
 
 
 def test_binding_min_lr_really_differs():

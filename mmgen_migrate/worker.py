@@ -198,15 +198,18 @@ def _timeout_from_env() -> float:
 
 
 _shared: LoadWorker | None = None
+_shared_pid: int | None = None
 _shared_lock = threading.Lock()
 
 
 def shared_worker() -> LoadWorker:
     """The worker of this process (started on first use, stopped at exit)."""
-    global _shared
+    global _shared, _shared_pid
     with _shared_lock:
+        if _shared is not None and _shared_pid != os.getpid():
+            _shared = None  # a forked child: the parent's worker and pipes are not ours to use
         if _shared is None:
-            _shared = LoadWorker()
+            _shared, _shared_pid = LoadWorker(), os.getpid()
             atexit.register(shutdown)
         return _shared
 
@@ -216,7 +219,7 @@ def shutdown() -> None:
     global _shared
     with _shared_lock:
         worker, _shared = _shared, None
-    if worker is not None:
+    if worker is not None and _shared_pid == os.getpid():
         worker._kill()
 
 

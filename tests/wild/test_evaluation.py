@@ -199,3 +199,26 @@ def test_a_config_that_eats_memory_fails_alone(tmp_path, worker):
     with pytest.raises(EvaluationError, match="ran out of memory"):
         worker.load(hog)
     assert worker.load(_write(tmp_path / "ok.py", "x = 1\n")) == {"x": 1}
+
+
+def test_a_forked_child_gets_its_own_worker(tmp_path):
+    """After os.fork() the child must not talk to its parent's worker (the
+    two would interleave on one pipe)."""
+    from mmgen_migrate import worker as worker_mod
+
+    cfg = _write(tmp_path / "ok.py", "x = 1\n")
+    parent_worker = worker_mod.shared_worker()
+    parent_worker.load(cfg)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            w = worker_mod.shared_worker()
+            ok = w is not parent_worker and w.load(cfg) == {"x": 1}
+            w._kill()
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    assert parent_worker.load(cfg) == {"x": 1}  # the parent's worker is intact

@@ -557,11 +557,14 @@ def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs
         if policy == "Linear":
             name = module if module is not None else next(iter(lrs))
             opt_path = ("optimizer",) + ((name, "lr") if name else ("lr",))
-            ctx.put(mpath + ("start_factor",), ctx.get(mpath + ("start_factor",)),
-                    "LinearLrInterval's factors are absolute lrs (mmagic linear_lr_scheduler_with_interval.py): "
-                    "start_factor is the optimizer's lr, end_factor the 0.x target_lr",
-                    inputs=[opt_path], note="0.x optimizer lr (an absolute lr for LinearLrInterval)",
-                    consume=False)
+            # the optimizer's lr, unchanged: recorded as a move so its source
+            # expression (often a variable) is reused, with a note saying why
+            value = ctx.get(mpath + ("start_factor",))
+            ctx._record(Severity.EXACT,
+                        "LinearLrInterval's factors are absolute lrs (mmagic linear_lr_scheduler_with_interval.py): "
+                        "start_factor is the optimizer's lr, end_factor the 0.x target_lr",
+                        old_paths=(opt_path,), new_path=mpath + ("start_factor",), old_value=value,
+                        new_value=value, moved=True, note="0.x optimizer lr (an absolute lr for LinearLrInterval)")
     if warmup is not None:
         wpaths = [("param_scheduler", m, 0) for m in lrs] if per_wrapper else [("param_scheduler", 0)]
         for wpath in wpaths:

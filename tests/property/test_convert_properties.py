@@ -275,3 +275,59 @@ def test_base_split_converts_like_the_single_file(case, style):
         target = single_results["exp.py"].target
         assert same(loaded, target), format_path(first_difference(loaded, target))
         _check_idempotent(out, list(files), results)
+
+
+# ---------------------------------------------------------------------------
+# configs written the way people write them by hand: variables, arithmetic,
+# reassignments, `dict(**base, ...)`, mutations after the fact, copies
+
+
+@st.composite
+def handwritten(draw):
+    lines = ["n_accu = %d" % draw(st.sampled_from([1, 2, 4])), "n_disc = n_accu * %d" % draw(st.integers(1, 3)),
+             "base_lr = %r" % draw(st.sampled_from(LRS))]
+    if draw(st.booleans()):
+        lines.append("base_lr = base_lr / n_accu  # scaled")
+    lines.append("adam = dict(type='Adam', betas=(0.5, 0.999))")
+    lr_exprs = ["base_lr", "base_lr * 4", "base_lr / 2", "max(base_lr, 1e-4)", "%r" % draw(st.sampled_from(LRS)),
+                "base_lr if n_accu > 1 else 0.1"]
+    modules = draw(st.sampled_from(MODULE_SETS[:2] + [("generator", "discriminator", "encoder")]))
+    parts = []
+    for m in modules:
+        lr = draw(st.sampled_from(lr_exprs))
+        parts.append(f"    {m}=" + (f"dict(**adam, lr={lr})" if draw(st.booleans()) else f"dict(type='AdamW', lr={lr})"))
+    lines.append("optimizer = dict(\n" + ",\n".join(parts) + ")")
+    lines.append("model = dict(type='BasiccGAN', generator=dict(type='SNGANGenerator'),\n"
+                 "             discriminator=dict(type='ProjDiscriminator'), gan_loss=dict(type='GANLoss', gan_type='hinge'))")
+    lines.append("train_cfg = dict(disc_steps=n_disc, gen_steps=1, batch_accumulation_steps=n_accu)")
+    for _ in range(draw(st.integers(0, 2))):
+        kind = draw(st.sampled_from(["mutate", "update", "reassign", "copy", "augassign"]))
+        m = draw(st.sampled_from(modules))
+        if kind == "mutate":
+            lines.append(f"optimizer['{m}']['lr'] = {draw(st.sampled_from(lr_exprs))}")
+        elif kind == "update":
+            lines.append(f"optimizer['{m}'].update(weight_decay=0.01)")
+        elif kind == "reassign":
+            lines.append("base_lr = 0.5  # after use: the optimizer keeps the old value")
+        elif kind == "copy":
+            lines.append("snapshot = dict(optimizer=optimizer, train_cfg=train_cfg)")
+        else:
+            lines.append("n_disc += 1  # only the variable changes")
+    if draw(st.booleans()):
+        lines.append("total_iters = 1000 * n_disc")
+    return "\n".join(lines) + "\n"
+
+
+@SETTINGS
+@given(text=handwritten())
+def test_handwritten_config(text):
+    tmp, root, results = _convert_tree({"exp.py": text})
+    with tmp:
+        r = results["exp.py"]
+        _check_file("exp.py", r, text, [])
+        out = Path(tmp.name) / "out"
+        _write_tree(out, results)
+        expected = apply_rules(load_effective(root / "exp.py")).target
+        loaded = load_effective(out / "exp.py", new_style=True)
+        assert same(loaded, expected), f"{format_path(first_difference(loaded, expected))}\n{text}\n{r.new_text}"
+        _check_idempotent(out, ["exp.py"], results)

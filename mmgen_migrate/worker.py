@@ -89,13 +89,15 @@ class LoadWorker:
         # against a file's time limit
         try:
             header = _read_exactly(self.proc.stdout, _HEADER.size, time.monotonic() + max(120.0, self.timeout))
-            _read_exactly(self.proc.stdout, _HEADER.unpack(header)[0], time.monotonic() + 10)
+            ready = _read_exactly(self.proc.stdout, _HEADER.unpack(header)[0], time.monotonic() + 10)
         except (TimeoutError, EOFError):
-            self._kill()
-            raise EvaluationError("the evaluation process did not start (is MMEngine installed?)") from None
+            ready = b"no answer"
         except BaseException:
             self._kill()
             raise
+        if ready != _READY:
+            self._kill()
+            raise EvaluationError(f"the evaluation process did not start ({ready.decode(errors='replace')})")
 
     def close(self) -> None:
         proc, self.proc = self.proc, None
@@ -395,7 +397,13 @@ def main() -> None:
     warnings.simplefilter("ignore")
     from . import load
 
-    load.warm_up()
+    try:
+        load.warm_up()
+    except Exception as exc:  # e.g. MMEngine missing: say why instead of dying silently
+        message = f"{type(exc).__name__}: {load.one_line(str(exc))}".encode()
+        proto_out.write(_HEADER.pack(len(message)) + message)
+        shutil.rmtree(root, ignore_errors=True)
+        return
     fence = _Fence(root)
     real_mkdir = os.mkdir
 

@@ -222,3 +222,18 @@ def test_a_forked_child_gets_its_own_worker(tmp_path):
     os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1"
     assert parent_worker.load(cfg) == {"x": 1}  # the parent's worker is intact
+
+
+def test_a_worker_that_cannot_start_says_why(tmp_path, monkeypatch):
+    """MMEngine missing (simulated: its import fails in the worker): the
+    file fails with the reason, not with a hang or a bare crash."""
+    blocker = tmp_path / "site"
+    (blocker / "mmengine").mkdir(parents=True)
+    (blocker / "mmengine" / "__init__.py").write_text("raise ImportError('mmengine is broken here')\n")
+    monkeypatch.setenv("PYTHONPATH", str(blocker))
+    w = LoadWorker(timeout=10)
+    try:
+        with pytest.raises(EvaluationError, match=r"did not start \(ImportError: mmengine is broken here\)"):
+            w.load(_write(tmp_path / "ok.py", "x = 1\n"))
+    finally:
+        w._kill()

@@ -402,6 +402,10 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
     if family == fam.SINGAN:
         ctx.note("SinGAN: 1.x spells the model argument `ema_confg` (mmagic singan.py); its EMA timing was not "
                  "verified against 0.x", paths=[path])
+    elif not isinstance(ctx.source.get("model"), dict):
+        ctx.note(f"this file has no model: the generator period is taken as {_fmt(p)} ({p_from}); if it is a "
+                 "_base_ file, convert it together with the configs that inherit it, which get the right "
+                 "`model.ema_config`", paths=[path])
     elif family == fam.UNKNOWN:
         ctx.note(f"model type {fam.model_type(ctx.source)!r} is not a known 0.x GAN: BaseGAN EMA semantics assumed",
                  paths=[path])

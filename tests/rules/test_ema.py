@@ -334,3 +334,12 @@ def test_whatever_the_rule_calls_exact_replays_like_0x(period, interval, start):
         assert new == pytest.approx(old, rel=1e-5, abs=1e-6)
     else:
         assert new[-1] == pytest.approx(old[-1], rel=1e-5, abs=1e-6)
+
+
+def test_a_runtime_file_converted_alone_gets_ema_config_and_a_review_note():
+    src = ("custom_hooks = [dict(type='ExponentialMovingAverageHook', module_keys=('generator_ema', ),\n"
+           "                     interval=1, start_iter=1, interp_cfg=dict(momentum=0.999))]\n")
+    res = convert_text(src, options=ConvertOptions(select=["EMA001"]))
+    assert res.status != FAILED, res.error
+    assert "ema_config" in res.new_text and "ExponentialMovingAverageHook" not in res.new_text
+    assert any("has no model" in c.message and c.severity == Severity.REVIEW for c in res.changes)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import math
-
 from ..model import MISSING, Severity
 from . import families as fam
 from .base import Example, MigrationContext, Valid, primary_source, rule

@@ -1,7 +1,6 @@
 """AMP001 (fp16 loss scaler → AmpOptimWrapper) and AMP002 (apex_amp)."""
 
 import copy
-from pathlib import Path
 
 import pytest
 import torch

@@ -1,6 +1,5 @@
 """REG001 and its data file (scripts/gen_registry.py → mmgen_migrate/data/registry.json)."""
 
-import ast
 import importlib.util
 import json
 import zipfile

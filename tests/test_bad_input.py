@@ -23,7 +23,6 @@ BAD = {
     "missing_base.py": ("_base_ = ['./not_there.py']\noptimizer = None\n", "not_there.py' not found"),
     "cycle_a.py": ("_base_ = ['./cycle_b.py']\nx = 1\n", "cycle"),
     "cycle_b.py": ("_base_ = ['./cycle_a.py']\ny = 2\n", "cycle"),
-    "empty.py": ("", "empty"),
     "raises.py": ("import os\nroot = os.environ['MMGEN_MIGRATE_SURELY_UNSET_VAR']\n", "KeyError"),
 }
 
@@ -35,6 +34,7 @@ def _tree(tmp_path: Path) -> Path:
     for name, (text, _) in BAD.items():
         (src / name).write_text(text)
     (src / "latin1.py").write_bytes("# caf\xe9\nx = 1\n".encode("latin-1"))
+    (src / "empty.py").write_text("")  # an empty config (a placeholder _base_): not an error
     return src
 
 
@@ -61,7 +61,8 @@ def test_batch_with_bad_files_reports_each_and_goes_on(tmp_path):
     assert "optim_wrapper" in (out / "good.py").read_text()
     # no output at all for the bad ones, no temporary files left behind
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
-    assert written == ["good.py"]
+    assert written == ["empty.py", "good.py"]
+    assert (out / "empty.py").read_bytes() == b""
     # inputs untouched
     assert _digest(src) == before
 

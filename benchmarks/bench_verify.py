@@ -42,9 +42,9 @@ PAIRS = [
 ]
 
 
-def run_once_with_rss(old: Path, new: Path):
-    cmd = [sys.executable, "-m", "mmgen_migrate.verify", str(old), str(new),
-           "--device", "cpu", "--format", "json"]
+def run_once_with_rss(old: Path, new: Path, cmd=None):
+    cmd = cmd or [sys.executable, "-m", "mmgen_migrate.verify", str(old), str(new),
+                  "--device", "cpu", "--format", "json"]
     out_r, out_w = os.pipe()
     t0 = time.perf_counter()
     pid = os.fork()
@@ -82,6 +82,14 @@ def main(argv=None) -> int:
              f"{'verify s':>8} {'peak MiB':>8}  target"
     print(header)
     print("-" * len(header))
+    # Baseline: interpreter start + the imports every run pays (torch, MMEngine
+    # optim/config, and torch's lazy dynamo import on the first optimizer).
+    base_cmd = [sys.executable, "-c", "import torch, mmengine.optim, mmengine.config, mmengine.hooks; "
+                "torch.optim.Adam([torch.zeros(1, requires_grad=True)])"]
+    base = [run_once_with_rss(None, None, base_cmd) for _ in range(max(1, args.repeat))]
+    print(f"{'(baseline: python + torch/MMEngine imports)':58} {'':13} {'':>5} "
+          f"{min(b[0] for b in base):7.2f} {statistics.median(b[0] for b in base):8.2f} "
+          f"{'':>8} {max(b[3] for b in base):8.1f}")
     worst = 0.0
     for old, new in pairs:
         walls, rss, doc = [], [], {}

@@ -10,8 +10,7 @@ inner loop, the runner's per-iteration order (lr hook before ``train_step``,
 from __future__ import annotations
 
 import copy
-from contextlib import nullcontext
-from typing import Dict, Optional
+from typing import Dict
 
 import torch
 import torch.nn as nn

@@ -30,7 +30,6 @@ def first_lr_difference(legacy: LegacySpec, modern: ModernSpec, start: int, limi
     Returns ``(difference or None, iterations checked)``. ``difference`` has
     ``iteration, module, group, old, new``.
     """
-    import torch  # noqa: F401  (lazy: torch is optional for the package)
     from mmengine.hooks import ParamSchedulerHook
     from mmengine.logging import MessageHub
 

@@ -1,8 +1,6 @@
 """EMA: 0.x ExponentialMovingAverageHook vs 1.x model.ema_config (semantics §3)."""
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from mmgen_migrate.verify import verify_configs

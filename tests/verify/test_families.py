@@ -1,13 +1,11 @@
 """Per-family replays (semantics §2) and what is reported as not verified."""
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from mmgen_migrate.verify import verify_configs
 
-from _pairs import cgan_pair, positions, singan_pair, translation_pair, uncond_pair
+from _pairs import positions, singan_pair, translation_pair, uncond_pair
 
 pytest.importorskip("torch")
 

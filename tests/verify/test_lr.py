@@ -1,8 +1,6 @@
 """lr: 0.x lr_config (mmcv LrUpdaterHook) vs 1.x param_scheduler (semantics §4)."""
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from mmgen_migrate.verify import verify_configs

@@ -90,7 +90,7 @@ def run_legacy(spec: LegacySpec, iters: int, init: Dict[str, torch.Tensor],
     model = SurrogateGAN(spec.family, spec.gen_key, spec.disc_key, spec.domains,
                          spec.singan.get("num_scales", 0))
     model.load_state_dict(init)
-    model.to(device).train()
+    model.to(device=device, dtype=streams.dtype).train()
     gen, disc = model.gen, model.disc
     rec = Recorder("old", {spec.disc_key: disc, spec.gen_key: gen},
                    hook_params=_singan_hook_params(model) if spec.family == "singan" else None)

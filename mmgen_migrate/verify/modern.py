@@ -420,7 +420,7 @@ def run_modern(spec: ModernSpec, iters: int, init: Dict[str, torch.Tensor], stre
                          "singan" if spec.family == "singan" else "gan",
                          spec.gen_key, spec.disc_key, domains, num_scales)
     model.load_state_dict(init)
-    model.to(device).train()
+    model.to(device=device, dtype=streams.dtype).train()
     hook_params = None
     if spec.family == "singan":
         hook_params = {spec.disc_key: [b.weight for b in model.disc.blocks],

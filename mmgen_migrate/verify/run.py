@@ -133,7 +133,7 @@ def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
     model = SurrogateGAN(legacy.family, legacy.gen_key, legacy.disc_key, legacy.domains,
                          legacy.singan.get("num_scales", 0))
     init = initial_state(model, seed)
-    streams = Streams(seed, dev)
+    streams = Streams(seed, dev, torch.float32 if amp else torch.float64)
     cmp = Comparison()
     with quiet_mmengine() as logged:
         old_trace = run_legacy(legacy, n_old, init, streams, dev, amp)

@@ -13,6 +13,12 @@ config's module keys. Determinism is the point:
   passes see identical noise and the final parameters agree; when they do
   not, the parameters diverge as well.
 
+Both replays run in float64 unless AMP is replayed (autocast only acts on
+float32): then the two sides' different but equivalent arithmetic (e.g.
+0.x's ``orig + (ema - orig) * m`` against MMEngine's
+``ema * (1 - m1) + orig * m1``) cannot accumulate into a visible
+difference over long runs.
+
 The generator has a float buffer (a running mean of its output, updated
 in training-mode forwards like a BatchNorm statistic) so that the EMA
 buffer conventions (``momentum_nontrainable`` / ``update_buffers``) are
@@ -137,13 +143,14 @@ def _key_seed(seed: int, key: tuple) -> int:
 class Streams:
     """Deterministic data and noise, keyed by schedule position."""
 
-    def __init__(self, seed: int, device: torch.device):
+    def __init__(self, seed: int, device: torch.device, dtype: torch.dtype = torch.float64):
         self.seed = seed
         self.device = device
+        self.dtype = dtype
 
     def _randn(self, key: tuple, *shape) -> torch.Tensor:
         g = torch.Generator().manual_seed(_key_seed(self.seed, key))
-        return torch.randn(*shape, generator=g).to(self.device)
+        return torch.randn(*shape, generator=g).to(self.device, self.dtype)
 
     def real(self, i: int) -> torch.Tensor:
         """The real batch of (0.x or 1.x) iteration/round ``i``."""

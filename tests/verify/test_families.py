@@ -155,3 +155,21 @@ def test_static_checks_training_length_and_batch_size():
     kinds = {d.kind for d in r.differences}
     assert kinds == {"training-length", "batch-size"}
     assert any("train_dataloader.batch_size=4" in x for x in r.reasons)
+
+
+def test_0x_config_that_cannot_train_is_not_verified():
+    old, new = uncond_pair(1)
+    old["optimizer"]["generator"]["type"] = "NoSuchOptimizer"
+    r = verify_configs(old, new, iters=4, device="cpu")
+    assert r.verdict == "not verified"
+    assert "the 0.x replay fails while building it" in r.reasons[0]
+    assert "NoSuchOptimizer" in r.reasons[0]
+
+
+def test_1x_optimizer_that_mmengine_cannot_build_is_a_crash():
+    old, new = uncond_pair(1)
+    new["optim_wrapper"]["generator"]["optimizer"]["type"] = "NoSuchOptimizer"
+    r = verify_configs(old, new, iters=4, device="cpu")
+    assert r.verdict == "different"
+    assert r.differences[0].kind == "crash" and r.first_difference == 0
+    assert "optim_wrapper.generator" in r.reasons[0]

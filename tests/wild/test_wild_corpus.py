@@ -1,6 +1,10 @@
-"""The wild corpus: configs as users really write them (fixtures/wild/input),
+"""The wild corpus: configs as users really write them (fixtures/wild/configs),
 each with its promised outcome in fixtures/wild/expectations.toml — converted
-output byte for byte (fixtures/wild/expected/...), or a one-line refusal.
+output byte for byte (fixtures/wild/converted/...), or a one-line refusal.
+
+Not an input/expected tree of tests/test_fixtures.py: refusals are part of
+the promise here.  Regenerate the converted files after a rule change with
+``python tests/wild/test_wild_corpus.py --update`` and review the diff.
 
 The whole tree is converted as one batch, as a user would: a failing file
 must not stop the others."""
@@ -21,7 +25,7 @@ from mmgen_migrate.convert import FAILED, UNCHANGED, convert_files, discover
 
 ROOT = Path(__file__).resolve().parents[2]
 WILD = ROOT / "fixtures" / "wild"
-INPUT, EXPECTED = WILD / "input", WILD / "expected"
+INPUT, EXPECTED = WILD / "configs", WILD / "converted"
 EXPECTATIONS = tomllib.loads((WILD / "expectations.toml").read_text(encoding="utf-8"))
 SIDE_EFFECT_PATHS = [Path("/tmp/mmgen-migrate-wild-should-never-exist"),
                      Path("/tmp/mmgen-migrate-wild-should-never-exist.json")]
@@ -32,7 +36,7 @@ def _portable(data: bytes, where: Path = INPUT) -> bytes:
     """Outputs may hold the input folder's absolute path (`{{ fileDirname }}`
     is written as its value): compare them independently of the checkout."""
     data = data.replace(os.fsencode(where), b"<WILD_INPUT>")
-    return re.sub(rb"/\S*?/fixtures/wild/input", b"<WILD_INPUT>", data)
+    return re.sub(rb"/\S*?/fixtures/wild/configs", b"<WILD_INPUT>", data)
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +56,11 @@ def batch():
 
 def test_every_file_has_a_promise(batch):
     files = {p.relative_to(INPUT).as_posix() for p in discover(INPUT)}
-    assert files == set(EXPECTATIONS), "fixtures/wild/input and expectations.toml disagree"
+    assert files == set(EXPECTATIONS), "fixtures/wild/configs and expectations.toml disagree"
     assert len(files) >= 40
     expected_files = {p.relative_to(EXPECTED).as_posix() for p in EXPECTED.rglob("*.py")}
     converts = {k for k, v in EXPECTATIONS.items() if v["outcome"] == "converts"}
-    assert expected_files == converts, "fixtures/wild/expected must hold exactly the files that convert"
+    assert expected_files == converts, "fixtures/wild/converted must hold exactly the files that convert"
     for name, spec in EXPECTATIONS.items():
         assert spec["outcome"] in ("converts", "refuses"), name
         assert spec.get("why"), f"{name}: say which real-world construct it stands for"
@@ -74,7 +78,7 @@ def test_case(batch, name):
         return
     assert res.status != FAILED, f"{name}: {res.error}"
     assert _portable(res.new_text.encode("utf-8")) == _portable((EXPECTED / name).read_bytes()), (
-        f"{name} differs from fixtures/wild/expected (scripts/update_fixtures.py wild, then review)")
+        f"{name} differs from fixtures/wild/converted (python tests/wild/test_wild_corpus.py --update, then review)")
     rules = {c.rule for c in res.findings}
     for rule in spec.get("findings", []):
         assert rule in rules, f"{name}: expected a {rule} finding, got {sorted(rules)}"
@@ -128,3 +132,27 @@ def test_cli_batch_reports_failures_and_writes_the_rest(tmp_path):
     for name in written:
         assert _portable((out / name).read_bytes(), src) == _portable((EXPECTED / name).read_bytes()), name
     assert sorted(os.listdir(tmp_path)) == ["out", "src"], "the run left files in its working directory"
+
+
+def _update() -> int:
+    """Rewrite fixtures/wild/converted from the current converter."""
+    import shutil
+
+    results = convert_files(discover(INPUT), INPUT)
+    shutil.rmtree(EXPECTED, ignore_errors=True)
+    for r in results:
+        if r.status == FAILED:
+            print(f"refused  {r.rel}: {r.error}")
+            continue
+        out = EXPECTED / r.rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(r.new_text.encode("utf-8"))
+    print(f"{len(results)} files; review `git diff fixtures/wild` before committing")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--update"]:
+        sys.exit("usage: python tests/wild/test_wild_corpus.py --update")
+    os.environ.setdefault("MMGEN_MIGRATE_EVAL_TIMEOUT", str(TIME_LIMIT))
+    sys.exit(_update())

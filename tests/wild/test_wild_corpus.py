@@ -32,6 +32,12 @@ SIDE_EFFECT_PATHS = [Path("/tmp/mmgen-migrate-wild-should-never-exist"),
 TIME_LIMIT = 3.0  # for endless_loop.py; every other file loads in milliseconds
 
 
+def _misread_as_lazy(path: Path):
+    from mmgen_migrate.load import misread_as_lazy
+
+    return misread_as_lazy(path)
+
+
 def _portable(data: bytes, where: Path = INPUT) -> bytes:
     """Outputs may hold the input folder's absolute path (`{{ fileDirname }}`
     is written as its value): compare them independently of the checkout."""
@@ -81,6 +87,8 @@ def test_case(batch, name):
         f"{name} differs from fixtures/wild/converted (python tests/wild/test_wild_corpus.py --update, then review)")
     rules = {c.rule for c in res.findings}
     for rule in spec.get("findings", []):
+        if rule == "load" and "{{" not in res.old_text and _misread_as_lazy(INPUT / name) is None:
+            continue  # MMEngine misreads `import os` as lazy-import only where `os` is frozen (Python 3.11+)
         assert rule in rules, f"{name}: expected a {rule} finding, got {sorted(rules)}"
     assert not [c for c in res.changes if c.rule == "internal"], "a setting was lost silently"
 

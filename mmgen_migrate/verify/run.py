@@ -67,6 +67,9 @@ def quiet_mmengine():
     logger.propagate = False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # Expected whenever the first iteration only accumulates gradients
+        # (GAN accumulation, generator not stepped yet): not worth a note.
+        warnings.filterwarnings("ignore", message=".*scheduler.step.*before.*optimizer.step")
         try:
             yield cap.messages
         finally:

@@ -321,20 +321,19 @@ class _Emitter:
         return code
 
     def _call_layout(self, node: cst.Call, indent: str):
-        """(separator between arguments, indentation of argument lines)."""
-        args = node.args
-        if len(args) >= 2 and isinstance(args[0].comma, cst.Comma):
-            sep = args[0].comma.whitespace_after
-        else:
-            sep = node.whitespace_before_args
-            if not isinstance(sep, cst.ParenthesizedWhitespace):
-                sep = cst.SimpleWhitespace(" ")
-        if isinstance(sep, cst.ParenthesizedWhitespace):
-            sep = sep.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+        """(separator between arguments, indentation of argument lines).
+
+        A call laid out over several lines continues in its own layout (the
+        last line break between arguments, or the one after the opening
+        parenthesis); a one-line call continues on its line."""
+        between = [a.comma.whitespace_after for a in node.args[:-1] if isinstance(a.comma, cst.Comma)]
+        candidates = [w for w in between if isinstance(w, cst.ParenthesizedWhitespace)]
+        if not candidates and isinstance(node.whitespace_before_args, cst.ParenthesizedWhitespace):
+            candidates = [node.whitespace_before_args]
+        if candidates:
+            sep = candidates[-1].with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
             return sep, sep.last_line.value
-        if isinstance(sep, cst.SimpleWhitespace) and "\\" in sep.value:
-            sep = cst.SimpleWhitespace(" ")
-        return sep, indent + self.indent_unit
+        return cst.SimpleWhitespace(" "), indent + self.indent_unit
 
     def _items(self, pairs, at: int, indent: str, lead: int, open_: str, close: str,
                trailing_comma: bool = False) -> str:

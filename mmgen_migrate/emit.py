@@ -72,7 +72,8 @@ class _Emitter:
         self.body = list(inp.module.body)
         self.newline = inp.module.default_newline
         self.indent_unit = inp.module.default_indent if inp.module.default_indent.strip() == "" else "    "
-        self.bindings = staticeval.module_bindings(inp.module)
+        self.facts = staticeval.Facts(inp.module)
+        self.bindings = staticeval.module_bindings(inp.module, self.facts)
         self.simple_defs: dict[str, list[int]] = {}
         self.complex_defs: dict[str, list[int]] = {}
         self.base_index: int | None = None
@@ -85,9 +86,9 @@ class _Emitter:
                         self.base_index = i
                     continue
                 self.simple_defs.setdefault(name, []).append(i)
-                others = staticeval.bound_names(stmt) - {name}
+                others = self.facts.bound(stmt) - {name}
             else:
-                others = staticeval.bound_names(stmt)
+                others = self.facts.bound(stmt)
             for name in sorted(others):  # sorted: the output must not depend on set order (hash seed)
                 self.complex_defs.setdefault(name, []).append(i)
         # moves: new path prefix -> old path prefix, later moves win
@@ -175,7 +176,7 @@ class _Emitter:
                 if name in changed:
                     continue
                 stmts = self.simple_defs.get(name, []) + self.complex_defs.get(name, [])
-                if any(staticeval.referenced_names(self.body[i]) & changed for i in stmts):
+                if any(self.facts.referenced(self.body[i]) & changed for i in stmts):
                     changed.add(name)
                     grew = True
         return changed
@@ -183,7 +184,7 @@ class _Emitter:
     def reusable(self, node: cst.BaseExpression | None, value: Any, at: int) -> bool:
         if node is None:
             return False
-        if staticeval.referenced_names(node) & getattr(self, "changed", set()):
+        if self.facts.referenced(node) & getattr(self, "changed", set()):
             return False  # the name is rewritten: its value in the output differs from the source's
         try:
             got = staticeval.evaluate(node, self.bindings.env(at))
@@ -361,6 +362,8 @@ class _Emitter:
         except Exception as exc:  # pragma: no cover - a bug in rendering
             raise EmitError(f"internal error: generated code does not parse: {exc}") from exc
         assert isinstance(stmt, cst.SimpleStatementLine)
+        self.facts.remember(stmt, code)
+        self.facts.single_line[id(stmt)] = (stmt, "\n" not in code.rstrip("\r\n"))
         return stmt
 
     # -- the edit ----------------------------------------------------------
@@ -417,11 +420,11 @@ class _Emitter:
         # statement uses it as a variable.
         dels = []
         kept_refs = [
-            (i, staticeval.referenced_names(s), staticeval.bound_names(s))
+            (i, self.facts.referenced(s), self.facts.bound(s))
             for i, s in enumerate(self.body)
             if i not in delete and i not in rewrite
         ]
-        new_refs = set().union(*(staticeval.referenced_names(s) for s in list(rewrite.values()) + append
+        new_refs = set().union(*(self.facts.referenced(s) for s in list(rewrite.values()) + append
                                  + [x for v in insert_at.values() for x in v]))
         for name in removed_names:
             simple = self.simple_defs.get(name, [])
@@ -502,7 +505,7 @@ class _Emitter:
         for i, stmt in enumerate(self.body):
             if i == self.base_index and base_stmt is not stmt:
                 if base_stmt is None:
-                    pending.extend(_leading_and_comments(self.module, stmt, None))
+                    pending.extend(_leading_and_comments(self.facts, stmt, None))
                     continue
                 stmt = base_stmt
             markers = [m for m in self.markers.get(i, [])
@@ -510,19 +513,19 @@ class _Emitter:
             if i in delete:
                 replacements = insert_at.get(i, [])
                 if not replacements:
-                    pending.extend(_leading_and_comments(self.module, stmt, None))
+                    pending.extend(_leading_and_comments(self.facts, stmt, None))
                     continue
                 # the first statement made from this one takes its place and comments
                 first = replacements[0]
-                moved = _leading_and_comments(self.module, stmt, first)
-                new_body.append(attach(_keep_trailing(stmt, first), moved))
+                moved = _leading_and_comments(self.facts, stmt, first)
+                new_body.append(attach(_keep_trailing(stmt, first, self.facts.single_line), moved))
                 for new in replacements[1:]:
                     new_body.append(attach(new, []))
                 continue
             if i in rewrite:
                 new = rewrite[i]
-                moved = _leading_and_comments(self.module, stmt, new)
-                new = _keep_trailing(stmt, new)
+                moved = _leading_and_comments(self.facts, stmt, new)
+                new = _keep_trailing(stmt, new, self.facts.single_line)
                 new_body.append(attach(new, moved + self._comment_lines(markers)))
             else:
                 if markers:
@@ -577,46 +580,36 @@ def _has_comment(stmt, text: str) -> bool:
     return any(ln.comment is not None and ln.comment.value == text for ln in stmt.leading_lines)
 
 
-class _Comments(cst.CSTVisitor):
-    def __init__(self):
-        self.comments: list[str] = []
-
-    def visit_Comment(self, node):
-        self.comments.append(node.value)
-
-
-def _comments(node: cst.CSTNode) -> list[str]:
-    v = _Comments()
-    node.visit(v)
-    return v.comments
-
-
-def _leading_and_comments(module: cst.Module, old: cst.SimpleStatementLine, new) -> list[cst.EmptyLine]:
+def _leading_and_comments(facts: staticeval.Facts, old: cst.SimpleStatementLine, new) -> list[cst.EmptyLine]:
     """The old statement's leading lines plus every comment inside it that
     the new statement does not carry, as comment lines."""
     lines = list(old.leading_lines)
-    inner = Counter()
-    for stmt_part in old.body:
-        inner.update(_comments(stmt_part))
+    inner = Counter(facts.comments(old))
     trailing = old.trailing_whitespace.comment.value if old.trailing_whitespace.comment else None
+    if trailing and inner[trailing]:
+        inner[trailing] -= 1
     if new is not None:
-        for c in _comments(new):
+        for c in facts.comments(new.with_changes(trailing_whitespace=cst.TrailingWhitespace())):
             if inner[c]:
                 inner[c] -= 1
     texts = [c for c, n in inner.items() for _ in range(n)]
-    keep_trailing = new is not None and _single_line(new)
+    keep_trailing = new is not None and _single_line(new, facts.single_line)
     if trailing and not keep_trailing:
         texts.append(trailing)
     # comments already on the statement's own lines stay in order
     return lines + [cst.EmptyLine(indent=False, comment=cst.Comment(t)) for t in texts]
 
 
-def _single_line(stmt: cst.SimpleStatementLine) -> bool:
+def _single_line(stmt: cst.SimpleStatementLine, known: dict | None = None) -> bool:
+    hit = (known or {}).get(id(stmt))
+    if hit is not None and hit[0] is stmt:
+        return hit[1]
     return "\n" not in cst.Module(body=[stmt.with_changes(leading_lines=[])]).code.rstrip("\r\n")
 
 
-def _keep_trailing(old: cst.SimpleStatementLine, new: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
-    if old.trailing_whitespace.comment and _single_line(new):
+def _keep_trailing(old: cst.SimpleStatementLine, new: cst.SimpleStatementLine,
+                   known: dict | None = None) -> cst.SimpleStatementLine:
+    if old.trailing_whitespace.comment and _single_line(new, known):
         return new.with_changes(trailing_whitespace=old.trailing_whitespace)
     return new
 

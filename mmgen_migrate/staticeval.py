@@ -10,7 +10,10 @@ else, such as function calls with side effects.  Nothing is executed.
 
 from __future__ import annotations
 
+import ast
+import io
 import operator
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,9 +250,10 @@ def _fstring(node: cst.FormattedString, env: Env | None) -> str:
     return "".join(parts)
 
 
-def module_bindings(module: cst.Module) -> Bindings:
+def module_bindings(module: cst.Module, facts: "Facts | None" = None) -> Bindings:
     """Bind every top-level simple assignment ``name = expr`` in order; any
     other way of binding a name makes it unknown from that point on."""
+    bound_names = facts.bound if facts is not None else globals()["bound_names"]
     b = Bindings()
     for index, stmt in enumerate(module.body):
         simple = simple_assignment(stmt)
@@ -404,3 +408,163 @@ def referenced_names(node: cst.CSTNode) -> set[str]:
     v = _Names()
     node.visit(v)
     return v.names
+
+
+# ---------------------------------------------------------------------------
+# fast name and comment facts
+#
+# LibCST visitors rebuild the tree they walk, which makes them the slowest
+# part of an edit; the questions the emitter asks many times ("which names
+# does this statement bind / read", "which comments does it hold") are
+# answered from Python's own ``ast`` and ``tokenize`` instead, once per module
+# and once per generated snippet.  Same answers as the visitors above.
+
+
+def _ast_bound(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+
+    def target(t: ast.AST) -> None:
+        if isinstance(t, ast.Name):
+            names.add(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for elt in t.elts:
+                target(elt)
+        elif isinstance(t, ast.Starred):
+            target(t.value)
+        elif isinstance(t, (ast.Subscript, ast.Attribute)):
+            base = t.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                names.add(base.id)
+
+    def walk(node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            return
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                target(t)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+            target(node.target)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            target(node.optional_vars)
+        elif isinstance(node, ast.Delete):
+            for t in node.targets:
+                target(t)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                names.add("*" if alias.name == "*" else (alias.asname or alias.name))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
+                target(func)
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+
+    walk(tree)
+    return names
+
+
+def _ast_referenced(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _code_comments(code: str) -> list[str] | None:
+    try:
+        return [tok.string for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+                if tok.type == tokenize.COMMENT]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+
+
+class Facts:
+    """Names bound and read, and comments held, by the top-level statements
+    of one module (and by any other node, computed on demand)."""
+
+    def __init__(self, module: cst.Module):
+        self.module = module
+        self._cache: dict[int, tuple[cst.CSTNode, set[str], set[str]]] = {}
+        self._comments: dict[int, list[str]] = {}
+        self.single_line: dict[int, tuple[cst.CSTNode, bool]] = {}  # the emitter's notes on its statements
+        code = module.code
+        try:
+            tree = ast.parse(code)
+            toks = [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+                    if tok.type == tokenize.COMMENT]
+        except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
+            return  # fall back to the visitors, node by node
+        stmts = tree.body
+        pos = 0
+        for stmt in module.body:
+            count = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+            group = stmts[pos:pos + count]
+            pos += count
+            if len(group) != count:
+                return
+            bound = set().union(*(_ast_bound(s) for s in group))
+            refs = set().union(*(_ast_referenced(s) for s in group))
+            self._cache[id(stmt)] = (stmt, bound, refs)
+            first = min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", [])])
+            last = group[-1].end_lineno or group[-1].lineno
+            self._comments[id(stmt)] = [text for line, text in toks if first <= line <= last]
+
+    def _facts(self, node: cst.CSTNode) -> tuple[set[str], set[str]]:
+        hit = self._cache.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1], hit[2]
+        code = self.module.code_for_node(node)
+        try:
+            if isinstance(node, cst.BaseExpression):
+                tree: ast.AST = ast.parse(f"({code})", mode="eval")
+            else:
+                tree = ast.parse(code)
+            bound, refs = _ast_bound(tree), _ast_referenced(tree)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            bound, refs = bound_names(node), referenced_names(node)
+        self._cache[id(node)] = (node, bound, refs)
+        return bound, refs
+
+    def remember(self, node: cst.CSTNode, code: str) -> None:
+        """Facts of a node made from ``code`` (saves generating it again)."""
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return
+        self._cache[id(node)] = (node, _ast_bound(tree), _ast_referenced(tree))
+        comments = _code_comments(code)
+        if comments is not None:
+            self._comments[id(node)] = comments
+
+    def bound(self, node: cst.CSTNode) -> set[str]:
+        return self._facts(node)[0]
+
+    def referenced(self, node: cst.CSTNode) -> set[str]:
+        return self._facts(node)[1]
+
+    def comments(self, stmt: cst.CSTNode) -> list[str]:
+        """Comments on the statement's own lines (its trailing comment
+        included, its leading comment lines not)."""
+        hit = self._comments.get(id(stmt))
+        if hit is not None and self._cache.get(id(stmt), (None,))[0] is stmt:
+            return list(hit)
+        found = _code_comments(self.module.code_for_node(stmt.with_changes(leading_lines=[]))
+                               if isinstance(stmt, cst.SimpleStatementLine) else self.module.code_for_node(stmt))
+        if found is None:
+            v = _Comments()
+            stmt.visit(v)
+            found = v.comments
+        return found
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self):
+        self.comments: list[str] = []
+
+    def visit_Comment(self, node):
+        self.comments.append(node.value)

@@ -89,20 +89,17 @@ def generator_period(ctx: MigrationContext) -> tuple[int | float, str]:
             ]
             """,
             after="""
-            model = dict(
-                type='BasiccGAN',
-                generator=dict(type='BigGANGenerator'),
-                discriminator=dict(type='BigGANDiscriminator'),
-                discriminator_steps=1,  # 0.x disc_steps=8 // batch_accumulation_steps=8
-                generator_steps=1,
-                ema_config=dict(
-                    type='ExponentialMovingAverage',
-                    momentum=0.0001,  # 0.x momentum=0.9999: 1 - m
-                    interval=1,  # 0.x interval=8 iterations / generator period 8
-                    start_iter=20000,  # 0.x start_iter=160000 iterations / generator period 8
-                    update_buffers=True,
-                ),
-            )
+            model = dict(type='BasiccGAN', generator=dict(type='BigGANGenerator'),
+                         discriminator=dict(type='BigGANDiscriminator'),
+                         discriminator_steps=1,  # 0.x disc_steps=8 // batch_accumulation_steps=8
+                         generator_steps=1,
+                         ema_config=dict(
+                             type='ExponentialMovingAverage',
+                             momentum=0.0001,  # 0.x momentum=0.9999: 1 - m
+                             interval=1,  # 0.x interval=8 iterations / generator period 8
+                             start_iter=20000,  # 0.x start_iter=160000 iterations / generator period 8
+                             update_buffers=True,
+                         ))
             optim_wrapper = dict(
                 constructor='MultiOptimWrapperConstructor',
                 generator=dict(

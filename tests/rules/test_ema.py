@@ -327,7 +327,9 @@ def test_whatever_the_rule_calls_exact_replays_like_0x(period, interval, start):
                   disc_steps=period)
     if worst(out) != Severity.EXACT:
         return
-    iters = 240
+    # start_iter=0: 1.x's first update is a hard copy; the difference decays
+    # by the momentum at each update, so compare after enough updates
+    iters = 240 if start > 0 else 80 * period * out.target["model"]["ema_config"].get("interval", 1)
     old = replay_0x(iters, period, interval, start, 0.8)
     new = replay_1x(iters, period, out.target["model"]["ema_config"])
     if start > 0:

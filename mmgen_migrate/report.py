@@ -78,6 +78,12 @@ def render_text(console: Console, results: Sequence[FileResult], *, verbose: boo
         if res.status == FAILED:
             console.print(f"[red]error[/]: {escape(res.rel)}: {escape(res.error or 'failed')}", highlight=False)
             continue
+        if res.old_text is not None and not res.old_text.strip():
+            # an empty config is valid (a placeholder `_base_`), but rarely what
+            # a user meant to convert: say so, without failing the batch
+            console.print(f"[yellow]warning[/]: {escape(res.rel)}: empty file: nothing to convert (kept as it is)",
+                          highlight=False)
+            continue
         shown = res.changes if verbose else res.findings
         if res.status == UNCHANGED and not shown and not verbose:
             continue

@@ -63,6 +63,9 @@ def test_batch_with_bad_files_reports_each_and_goes_on(tmp_path):
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
     assert written == ["empty.py", "good.py"]
     assert (out / "empty.py").read_bytes() == b""
+    # the empty file is an empty config, kept as it is, with a one-line warning
+    warn = [ln for ln in err.splitlines() if ln.startswith("warning:") and " empty.py:" in ln]
+    assert len(warn) == 1 and "empty file" in warn[0]
     # inputs untouched
     assert _digest(src) == before
 

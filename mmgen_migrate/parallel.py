@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import tempfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from .convert import ConvertOptions, Converter, FileResult
 from .load import ConfigError, read_source
+from .scratch import scratch_dir
 
 OnResult = Callable[[FileResult], None]
 # batches per process: more balance the load better, fewer re-convert shared
@@ -128,7 +128,7 @@ def batches(files: Sequence[Path], jobs: int) -> list[list[Path]]:
 
 def _run_batch(files: list[Path], root: Optional[Path], options: ConvertOptions) -> list[FileResult]:
     conv = Converter(files, root, options)
-    with tempfile.TemporaryDirectory(prefix="mmgen-migrate-") as staging:
+    with scratch_dir("mmgen-migrate-") as staging:
         return conv.run(Path(staging))
 
 
@@ -160,7 +160,7 @@ def convert_batch(
     groups = batches(absolute, jobs) if jobs > 1 and len(absolute) > 1 else []
     if len(groups) <= 1:
         conv = _ReportingConverter(absolute, root, options, on_result=on_result)
-        with tempfile.TemporaryDirectory(prefix="mmgen-migrate-") as staging:
+        with scratch_dir("mmgen-migrate-") as staging:
             return conv.run(Path(staging))
 
     found: dict[Path, FileResult] = {}

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -31,13 +29,11 @@ from .load import ConfigError, SourceFile, find_cycle, load_effective, read_sour
 from .model import (
     MISSING,
     Change,
-    MergeError,
     Severity,
     format_path,
     first_difference,
     get_path,
     iter_leaves,
-    merge,
     same,
 )
 from .rules import Rule, apply_rules, resolve_selection

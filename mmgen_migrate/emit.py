@@ -368,12 +368,14 @@ class _Emitter:
 
     # -- the edit ----------------------------------------------------------
     def run(self) -> str:
-        t, bv, old = self.inp.target, self.inp.base_view, self.inp.old_effective
-        order: list[str] = []
-        for i, stmt in enumerate(self.body):
-            for name in list(self.simple_defs) + list(self.complex_defs):
-                if (i in self.simple_defs.get(name, ()) or i in self.complex_defs.get(name, ())) and name not in order:
-                    order.append(name)
+        t, bv = self.inp.target, self.inp.base_view
+        # names in the order the file first defines them (ties: simple
+        # assignments first, as listed), then the target's new keys
+        rank: dict[str, int] = {}
+        for pos, name in enumerate(list(self.simple_defs) + list(self.complex_defs)):
+            rank.setdefault(name, pos)
+        first = {n: min(self.simple_defs.get(n, []) + self.complex_defs.get(n, [])) for n in rank}
+        order = sorted(rank, key=lambda n: (first[n], rank[n]))
         for name in t:
             if name not in order:
                 order.append(name)

@@ -62,9 +62,6 @@ class Severity(str, Enum):
         return self.value
 
 
-NEEDS_ATTENTION = (Severity.REVIEW, Severity.UNSUPPORTED, Severity.ERROR)
-
-
 @dataclass
 class Change:
     """One thing a rule did (or refused to do) to the config.
@@ -140,10 +137,6 @@ def get_path(cfg: Any, path: Path, default: Any = MISSING) -> Any:
         else:
             return default
     return node
-
-
-def has_path(cfg: Any, path: Path) -> bool:
-    return get_path(cfg, path) is not MISSING
 
 
 def set_path(cfg: dict, path: Path, value: Any) -> None:
@@ -245,14 +238,6 @@ def merge(base: dict, override: dict) -> dict:
         else:
             out[k] = copy.deepcopy(v)
     return out
-
-
-@dataclass
-class FileFinding:
-    """A problem with a whole file (could not read, parse, load, emit...)."""
-
-    message: str
-    severity: Severity = Severity.ERROR
 
 
 @dataclass

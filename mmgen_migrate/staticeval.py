@@ -253,7 +253,7 @@ def _fstring(node: cst.FormattedString, env: Env | None) -> str:
 def module_bindings(module: cst.Module, facts: "Facts | None" = None) -> Bindings:
     """Bind every top-level simple assignment ``name = expr`` in order; any
     other way of binding a name makes it unknown from that point on."""
-    bound_names = facts.bound if facts is not None else globals()["bound_names"]
+    bound = facts.bound if facts is not None else bound_names
     b = Bindings()
     for index, stmt in enumerate(module.body):
         simple = simple_assignment(stmt)
@@ -265,11 +265,11 @@ def module_bindings(module: cst.Module, facts: "Facts | None" = None) -> Binding
                 value = _UNKNOWN
             except RecursionError:
                 value = _UNKNOWN
-            for other in bound_names(stmt) - {name}:
+            for other in bound(stmt) - {name}:
                 b.bind(other, index, _UNKNOWN)  # e.g. x = y.pop('k') mutates y
             b.bind(name, index, value)
             continue
-        for name in bound_names(stmt):
+        for name in bound(stmt):
             b.bind(name, index, _UNKNOWN)
     return b
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 from ..model import (
@@ -21,7 +21,6 @@ from ..model import (
     Change,
     Path,
     Severity,
-    format_path,
     get_path,
     pop_path,
     set_path,
@@ -195,10 +194,6 @@ class MigrationContext:
         if self.get(path, None) == {}:
             pop_path(self.cfg, path)
             self._record(Severity.EXACT, message, old_paths=(path,), new_path=None, old_value={})
-
-
-def describe(path: Path) -> str:
-    return format_path(path)
 
 
 # For a 1.x top-level key that a 0.x key of another name turns into, the 0.x

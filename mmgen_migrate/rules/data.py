@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import MISSING, Severity
+from ..model import Severity
 from . import families as fam
 from .base import Example, MigrationContext, Valid, primary_source, rule
 

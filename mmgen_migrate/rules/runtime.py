@@ -9,7 +9,6 @@ in place they are silently ignored.
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..model import MISSING, Severity
 from . import families as fam

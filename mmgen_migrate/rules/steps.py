@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from ..model import MISSING, Severity
+from ..model import Severity
 from . import families as fam
 from .base import Example, MigrationContext, Valid, rule
 
@@ -202,7 +202,6 @@ def _ignored(ctx: MigrationContext, key: str, value, family: str) -> None:
 
 def _conditional(ctx: MigrationContext, values: dict, *, assumed: bool) -> None:
     d = values.get(D_KEY, 1)
-    g = values.get(G_KEY, 1)
     a = values.get(A_KEY, 1)
     prefix = ""
     sev = Severity.EXACT

@@ -37,3 +37,16 @@ def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
 
 def mkdtemp(prefix: str) -> str:
     return tempfile.mkdtemp(prefix=prefix, dir=scratch_root())
+
+
+def fresh_name(prefix: str) -> str:
+    """A path in scratch space that does not exist yet, for a folder that
+    another process creates (so a process killed before starting that one
+    leaves nothing behind)."""
+    import secrets
+
+    base = scratch_root() or tempfile.gettempdir()
+    while True:
+        path = os.path.join(base, f"{prefix}{secrets.token_hex(6)}")
+        if not os.path.exists(path):
+            return path

@@ -69,9 +69,12 @@ class LoadWorker:
 
     # -- life cycle ----------------------------------------------------------
     def _start(self) -> None:
-        from .scratch import mkdtemp
+        from .scratch import fresh_name
 
-        self.root = mkdtemp(prefix="mmgen-migrate-eval-")
+        # the worker creates its folder itself: a converter killed before the
+        # worker starts leaves no folder, one killed after is cleaned up by
+        # the worker's watchdog
+        self.root = fresh_name("mmgen-migrate-eval-")
         package_parent = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = package_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -82,7 +85,7 @@ class LoadWorker:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env=env,
-            cwd=self.root,
+            cwd=os.path.dirname(self.root),
             start_new_session=True,  # Ctrl-C goes to the converter, which then stops the worker
         )
         # wait until MMEngine is imported, so that a slow start never counts
@@ -353,7 +356,13 @@ def _watch_parent(parent: int, root: str) -> None:
     while True:
         time.sleep(0.5)
         if os.getppid() != parent:
-            shutil.rmtree(root, ignore_errors=True)
+            # the main thread may still be evaluating a config and creating
+            # files in the folder: remove until nothing is left, then exit
+            for _ in range(100):
+                shutil.rmtree(root, ignore_errors=True)
+                if not os.path.exists(root):
+                    break
+                time.sleep(0.02)
             os._exit(3)
 
 
@@ -375,6 +384,9 @@ def _limit_memory() -> None:
 
 def main() -> None:
     root, parent = sys.argv[1], int(sys.argv[2])
+    os.mkdir(root, 0o700)
+    os.chdir(root)
+    threading.Thread(target=_watch_parent, args=(parent, root), daemon=True).start()
     sys.dont_write_bytecode = True
     # the protocol gets private copies of stdin/stdout; a config that prints
     # or reads input gets /dev/null instead
@@ -390,7 +402,6 @@ def main() -> None:
     os.makedirs(tmp, exist_ok=True)
     os.environ["TMPDIR"] = tmp
     tempfile.tempdir = tmp
-    threading.Thread(target=_watch_parent, args=(parent, root), daemon=True).start()
 
     import warnings
 

@@ -152,7 +152,10 @@ def test_sigkill_early_leaves_only_complete_files(tree, tmp_path, delay):
     _assert_only_complete_files(out, ref, allow_leftover=True)
     # the evaluation worker notices its parent died and removes its folder
     scratch = tmp_path / "scratch"
-    assert _wait_for(lambda: not any(p.name.startswith("mmgen-migrate-eval-") for p in scratch.iterdir()), 10)
+    # (30 s: with 10 s this failed once in a few full-suite runs and never
+    # when run alone; the cause was not found, see the closing note)
+    assert _wait_for(lambda: not any(p.name.startswith("mmgen-migrate-eval-") for p in scratch.iterdir()), 30), \
+        [str(p) for p in scratch.rglob("*")]
 
 
 def test_ctrl_c_stops_cleanly(tree, tmp_path):

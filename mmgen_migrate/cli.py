@@ -79,10 +79,14 @@ FORMATS = ("text", "json", "github", "sarif")
 @click.option("-v", "--verbose/--no-verbose", default=None,
               help="List every change, not only those that need review; a status line per file in batches.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("--allow-exec", "allow_exec", is_flag=False, flag_value="sandbox", default=None,
+              type=click.Choice(["sandbox", "unconfined"]), metavar="[=unconfined]",
+              help="Execute the configs that cannot be read statically, in the sandbox "
+                   "(=unconfined: without it, for trusted configs where the sandbox is unavailable).")
 @click.option("--verify", "run_verify", is_flag=True,
               help="Also train old and new config a few iterations and compare (needs torch).")
 def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, force_exclude, fmt, report_path,
-            report_format, jobs, config_path, isolated, stdin_filename, verbose, quiet, run_verify):
+            report_format, jobs, config_path, isolated, stdin_filename, verbose, quiet, allow_exec, run_verify):
     """Convert SRC (config files, folders of configs, or - for stdin).
 
     \b
@@ -98,7 +102,7 @@ def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, f
     try:
         opts = _resolve_settings(config_path, isolated, select=_split(select), ignore=_split(ignore),
                                  exclude=list(exclude), fmt=fmt, report_path=list(report_path),
-                                 report_format=report_format, jobs=jobs, verbose=verbose)
+                                 report_format=report_format, jobs=jobs, verbose=verbose, allow_exec=allow_exec)
         code = _convert(list(srcs), output, in_place, show_diff, check, opts, force_exclude, stdin_filename,
                         quiet, run_verify, err)
     except (UsageError, UnknownRuleError, SettingsError, ReportFormatError) as exc:
@@ -128,8 +132,19 @@ def _resolve_settings(config_path, isolated, **cli) -> dict:
         "report_format": pick("report_format", conf.report_format),
         "jobs": pick("jobs", conf.jobs, 1),
         "verbose": bool(pick("verbose", conf.verbose, False)),
+        "allow_exec": pick("allow_exec", conf.allow_exec) or None,
         "settings_file": conf.path,
     }
+
+
+def sandbox_problem() -> str | None:
+    """What the running kernel lacks for the ``--allow-exec`` sandbox (None: nothing)."""
+    from . import worker
+
+    check = getattr(worker, "confinement_problem", None)
+    if check is None:
+        return "the kernel-enforced sandbox is not available in this version"
+    return check()
 
 
 def _excluded(path: Path, patterns) -> bool:
@@ -183,7 +198,12 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
     if dry and (in_place or output):
         raise UsageError("--diff/--check write nothing; drop --in-place/--output")
     resolve_selection(opts["select"], opts["ignore"])  # fail early on unknown rule ids
-    options = ConvertOptions(select=opts["select"], ignore=opts["ignore"])
+    allow_exec = opts.get("allow_exec")
+    if allow_exec == "sandbox":
+        problem = sandbox_problem()
+        if problem:
+            raise UsageError(f"--allow-exec: {problem} (pass --allow-exec=unconfined to execute without a sandbox)")
+    options = ConvertOptions(select=opts["select"], ignore=opts["ignore"], allow_exec=allow_exec)
     if len(opts["report_path"]) > 1 and opts["report_format"]:
         raise UsageError("--report-format needs a single --report; with several, each takes its extension's format")
     report_targets = [(Path(p), reports.format_for(p, opts["report_format"])) for p in opts["report_path"]]

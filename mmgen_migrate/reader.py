@@ -1394,13 +1394,19 @@ class Reader:
         body = _without_base_assign(tree.body)
         namespace: dict = {BASE_KEY: base_cfg}
         interp = _Interpreter(namespace, self.machine, filename, own_reads)
+        # `{{$VAR:default}}` was substituted in the text: the statement holding it reads the machine
+        template_lines = {r.line for r in own_reads if r.file == filename}
         try:
             for index, stmt in enumerate(tree.body):
+                in_template = {ln for ln in template_lines if stmt.lineno <= ln <= (stmt.end_lineno or stmt.lineno)}
+                for r in own_reads:
+                    if r.file == filename and r.line in in_template and r.name is None:
+                        r.name = _bound_name(stmt)
                 if stmt not in body:
                     continue
                 before = len(own_reads)
                 interp.run([stmt], top=True)
-                if len(own_reads) > before and isinstance(stmt, (ast.Assign, ast.AnnAssign)) \
+                if (len(own_reads) > before or in_template) and isinstance(stmt, (ast.Assign, ast.AnnAssign)) \
                         and _bound_name(stmt) is not None and _bound_name(stmt) in namespace:
                     own_values.setdefault(filename, {})[index] = copy.deepcopy(namespace[_bound_name(stmt)])
         except (_Break, _Continue):  # pragma: no cover - a SyntaxError already
@@ -1414,9 +1420,13 @@ class Reader:
                 cfg.pop(k)
         check_plain(cfg)
         cfg.pop(DEPRECATION_KEY, None)
-        cfg = Config._substitute_base_vars(cfg, base_vars, base_cfg)
-        cfg.pop(BASE_KEY, None)
-        cfg = Config._merge_a_into_b(cfg, base_cfg)
+        try:
+            cfg = Config._substitute_base_vars(cfg, base_vars, base_cfg)
+            cfg.pop(BASE_KEY, None)
+            cfg = Config._merge_a_into_b(cfg, base_cfg)
+        except Exception as exc:  # what MMEngine's merge raises (TypeError, KeyError)
+            text = " ".join(str(exc).split())
+            raise ConfigRaised(f"loading the config raised {type(exc).__name__}: {text}") from None
         cfg = {k: v for k, v in cfg.items() if not k.startswith("__")}
         for k in cfg:
             if k in RESERVED_KEYS:

@@ -14,13 +14,12 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__, report, reports
+from . import __version__
 from . import settings as settings_mod
-from .convert import CONVERTED, FAILED, UNCHANGED, ConvertOptions, UsageError, discover, write_results
-from .parallel import convert_batch, map_ordered
-from .reports import ReportFormatError
-from .rules import UnknownRuleError, all_rules, resolve_selection
 from .settings import SettingsError
+
+# The converter, the rules and the reports (LibCST, MMEngine) are imported by
+# the commands that need them, so `mmgen-migrate --help` starts fast.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -98,6 +97,9 @@ def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, f
     Settings come from [tool.mmgen-migrate] in the nearest pyproject.toml;
     command-line flags win.
     """
+    from .reports import ReportFormatError
+    from .rules import UnknownRuleError
+    from .convert import UsageError
     err = _err_console()
     try:
         opts = _resolve_settings(config_path, isolated, select=_split(select), ignore=_split(ignore),
@@ -113,6 +115,7 @@ def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, f
 
 def _resolve_settings(config_path, isolated, **cli) -> dict:
     """Command-line values over ``[tool.mmgen-migrate]`` over defaults."""
+    from .convert import UsageError
     if isolated and config_path:
         raise UsageError("--config and --isolated exclude each other")
     conf = settings_mod.Settings() if isolated else settings_mod.load(config_path)
@@ -157,6 +160,7 @@ def _excluded(path: Path, patterns) -> bool:
 def _collect_many(srcs, output, in_place, dry, exclude, force_exclude):
     """Several SRC: files and folders, converted together (their ``_base_``
     links to each other are kept), relative names from their common folder."""
+    from .convert import UsageError, discover
     if any(str(s) == "-" for s in srcs):
         raise UsageError("'-' (stdin) cannot be combined with other SRC")
     if not (output or in_place or dry):
@@ -188,6 +192,10 @@ def _collect_many(srcs, output, in_place, dry, exclude, force_exclude):
 
 def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdin_filename, quiet, run_verify,
              err) -> int:
+    from .convert import ConvertOptions, FAILED, UNCHANGED, UsageError, discover, write_results
+    from .parallel import convert_batch
+    from . import report, reports
+    from .rules import resolve_selection
     fmt, verbose = opts["fmt"], opts["verbose"]
     exclude = opts["exclude"]
     dry = show_diff or check
@@ -354,6 +362,7 @@ class BatchProgress:
         return False
 
     def _status(self, res) -> str:
+        from .convert import FAILED
         if res.status == FAILED:
             return f"[red]failed[/]: {escape(res.error or '')}"
         verb = {"converted": "would convert" if self.check else "converted", "unchanged": "unchanged"}[res.status]
@@ -408,6 +417,8 @@ def _verify(results, err, quiet, jobs: int = 1) -> dict:
     """Verify each converted config against its 0.x original, on ``jobs``
     processes.  A pair the verifier cannot take is reported as not verified
     (the batch goes on); a missing torch stops the run."""
+    from .convert import CONVERTED, UsageError
+    from .parallel import map_ordered
     try:
         from .verify import TorchMissingError, render_text
     except ImportError as exc:  # pragma: no cover - verify package missing
@@ -436,6 +447,7 @@ def _verify(results, err, quiet, jobs: int = 1) -> dict:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(fmt):
     """List the migration rules."""
+    from .rules import all_rules
     rules = all_rules()
     if fmt == "json":
         click.echo(json.dumps([{"id": r.id, "name": r.name, "topic": r.topic, "summary": r.summary} for r in rules],
@@ -450,6 +462,7 @@ def rules_command(fmt):
 @click.argument("rule_id")
 def explain(rule_id):
     """Show a rule's documentation and examples."""
+    from .rules import UnknownRuleError, resolve_selection
     try:
         matches = resolve_selection([rule_id])
     except UnknownRuleError as exc:

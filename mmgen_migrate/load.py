@@ -175,10 +175,8 @@ def read_effective(path: Path, *, new_style: bool = False, allow_exec: str | Non
         except EvaluationError as e:
             raise ConfigError(str(e)) from None
         return Loaded(cfg, executed=True, notes=notes)
-    if new_style:
-        module = misread_as_lazy(path)
-        if module is not None:
-            notes.append(lazy_misread_note(module))
+    if new_style and res.lazy_misread is not None:
+        notes.append(lazy_misread_note(res.lazy_misread))
     return Loaded(res.config, reads=res.reads, machine_values=res.machine_values, notes=notes)
 
 

@@ -440,14 +440,15 @@ def check_static(tree: ast.Module) -> None:
     """Raise :class:`NotStatic` for the first construct (in source order)
     outside the subset.  Nothing is evaluated."""
     aliases: dict[str, str] = {}  # name -> module ('os', 'os.path', ...) or 'x.y' for a from-import
-    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    nodes = list(ast.walk(tree))
+    stored = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     refused_imports: dict[str, tuple[int, str]] = {}
     problems: list[tuple[int, int, str]] = []
 
     def refuse(node: ast.AST, what: str) -> None:
         problems.append((getattr(node, "lineno", 0), getattr(node, "col_offset", 0), what))
 
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             if isinstance(node, ast.ImportFrom) and (node.level or not node.module):
                 refuse(node, "uses a relative import")
@@ -495,7 +496,7 @@ def check_static(tree: ast.Module) -> None:
         elif isinstance(node, ast.Constant) and isinstance(node.value, bytes):
             pass
     # module attributes: checked once the aliases are known (an import may follow its first use)
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call):
             name = _dotted(node.func)
             if name and name.split(".")[0] in refused_imports:
@@ -1255,6 +1256,8 @@ class ReadResult:
     #: the top-level names bound by statements that read the machine, with
     #: the value each statement gave (file -> ast statement index -> value)
     machine_values: dict[str, dict[int, Any]] = field(default_factory=dict)
+    #: MMEngine would read the file as a lazy-import config because of this import
+    lazy_misread: str | None = None
 
 
 def parse(text: str, filename: str) -> ast.Module:
@@ -1294,6 +1297,33 @@ def is_new_style(tree: ast.Module) -> bool:
     return False
 
 
+def lazy_import_module(tree: ast.Module) -> str | None:
+    """The import that makes MMEngine's ``Config.fromfile(path)`` (no
+    ``lazy_import`` given) take this classic config for a new-style
+    (lazy-import) one, or None.  The same walk as MMEngine 0.10's
+    ``Config._is_lazy_import``, which decides "builtin" by the module's file
+    location -- on Python 3.11+ even ``os`` (a frozen module) is not."""
+    from mmengine.config.utils import _is_builtin_module
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id == BASE_KEY:
+            return None
+        if isinstance(node, ast.With):
+            return None
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                return "." * node.level + (node.module or "")
+            if node.module == "mmengine" and len(node.names) == 1 and node.names[0].name == "Config":
+                continue
+            if isinstance(node.module, str) and not _is_builtin_module(node.module):
+                return node.module
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if not _is_builtin_module(alias.name):
+                    return alias.name
+    return None
+
+
 class NewStyleConfig(ConfigError):
     """The file is a new-style (lazy-import) MMEngine config: 1.x already."""
 
@@ -1314,13 +1344,14 @@ class Reader:
     def __init__(self, machine: Machine | None = None):
         self.machine = machine or Machine.real()
         self._cache: dict[str, _Cached] = {}
+        self._lazy: dict[str, str | None] = {}
 
     def read(self, path: str | os.PathLike, text: str | None = None) -> ReadResult:
         filename = os.path.abspath(os.path.expanduser(str(path)))
         reads: list[MachineRead] = []
         values: dict[str, dict[int, Any]] = {}
         cfg, _env = self._file2dict(filename, [], reads, values, text=text)
-        return ReadResult(cfg, reads, values)
+        return ReadResult(cfg, reads, values, self._lazy.get(filename))
 
     # MMEngine's Config._file2dict, step by step, with the exec replaced by
     # the static interpreter
@@ -1351,7 +1382,7 @@ class Reader:
                 reads.extend(hit.reads)
                 for f, v in hit.machine_values.items():
                     values.setdefault(f, {}).update(v)
-                return copy.deepcopy(hit.cfg), dict(hit.env)
+                return _plain_copy(hit.cfg), dict(hit.env)
             try:
                 with open(filename, encoding="utf-8") as fh:
                     text = fh.read()
@@ -1361,16 +1392,27 @@ class Reader:
                 raise ConfigError(f"cannot read {filename}: {exc.strerror or exc}") from None
         own_reads: list[MachineRead] = []
         own_values: dict[str, dict[int, Any]] = {}
-        parse(text, filename)  # MMEngine validates the original syntax first
-        text = _substitute_predefined(text, filename)
-        text, env_variables = _substitute_env(text, self.machine, own_reads, filename)
-        text, base_vars = _pre_substitute_base(text)
-        tree = parse(text, filename)
+        original = text
+        tree = parse(text, filename)  # MMEngine validates the original syntax first
+        if "{{" in text:
+            text = _substitute_predefined(text, filename)
+            text, env_variables = _substitute_env(text, self.machine, own_reads, filename)
+            text, base_vars = _pre_substitute_base(text)
+        else:
+            env_variables, base_vars = {}, {}
+        if text != original:
+            tree = parse(text, filename)
         if is_new_style(tree):
             raise NewStyleConfig("a new-style (lazy-import) MMEngine config")
         check_static(tree)
+        self._lazy[filename] = lazy_import_module(tree)
 
-        base_cfg = ConfigDict()
+        # the bases as the config's own code sees them: a ConfigDict where the
+        # code reads `_base_` (MMEngine's type, for attribute access); else
+        # plain dicts, which merge to the same result faster
+        uses_base = bool(base_vars) or any(isinstance(n, ast.Name) and n.id == BASE_KEY and isinstance(n.ctx, ast.Load)
+                                           for n in ast.walk(tree))
+        base_cfg = ConfigDict() if uses_base else {}
         for spec in base_files(tree) or []:
             if not isinstance(spec, str):
                 raise ConfigError("`_base_` must be a string or a list of strings")
@@ -1387,7 +1429,7 @@ class Reader:
             dup = base_cfg.keys() & sub.keys()
             if dup:
                 raise ConfigError(f"duplicate key is not allowed among bases: {', '.join(sorted(dup))}")
-            base_cfg.update(Config._dict_to_config_dict(sub, None))
+            base_cfg.update(Config._dict_to_config_dict(sub, None) if uses_base else sub)
 
         # MMEngine removes every `_base_ = ...` assignment and runs the rest
         # with `_base_` bound to the merged bases
@@ -1421,7 +1463,8 @@ class Reader:
         check_plain(cfg)
         cfg.pop(DEPRECATION_KEY, None)
         try:
-            cfg = Config._substitute_base_vars(cfg, base_vars, base_cfg)
+            if base_vars:  # (without placeholders it is a deep copy, which changes nothing)
+                cfg = Config._substitute_base_vars(cfg, base_vars, base_cfg)
             cfg.pop(BASE_KEY, None)
             cfg = Config._merge_a_into_b(cfg, base_cfg)
         except Exception as exc:  # what MMEngine's merge raises (TypeError, KeyError)
@@ -1431,14 +1474,26 @@ class Reader:
         for k in cfg:
             if k in RESERVED_KEYS:
                 raise ConfigError(f"`{k}` is reserved: MMEngine refuses it as a config key")
-        result = ConfigDict(cfg).to_dict()
+        result = _plain_copy(cfg)  # what ConfigDict(cfg).to_dict() gives
         reads.extend(own_reads)
         for f, v in own_values.items():
             values.setdefault(f, {}).update(v)
         if key is not None:
-            self._cache[filename] = _Cached(key, copy.deepcopy(result), dict(env_variables), list(own_reads),
+            self._cache[filename] = _Cached(key, _plain_copy(result), dict(env_variables), list(own_reads),
                                             copy.deepcopy(own_values))
         return result, env_variables
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy with every dict (ConfigDict too) a plain dict, lists and
+    tuples kept as they are (what ``ConfigDict.to_dict`` gives)."""
+    if isinstance(value, dict):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_plain_copy(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_plain_copy(v) for v in value)
+    return value
 
 
 def _without_base_assign(body: list[ast.stmt]) -> list[ast.stmt]:

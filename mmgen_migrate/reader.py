@@ -53,7 +53,7 @@ RESERVED_KEYS = ("filename", "text", "pretty_text", "env_variables")
 
 #: at most this many evaluation steps per file (loop iterations,
 #: comprehension items, statements); a config that needs more is refused
-STEP_LIMIT = 2_000_000
+STEP_LIMIT = 1_000_000
 #: at most this many elements / characters in one value built by the config
 SIZE_LIMIT = 10_000_000
 

@@ -140,6 +140,12 @@ def _resolve_settings(config_path, isolated, **cli) -> dict:
     }
 
 
+def _os_problem(exc: OSError) -> str:
+    """``read-only file system``, ``no space left on device``, ..."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
 def sandbox_problem() -> str | None:
     """What the running kernel lacks for the ``--allow-exec`` sandbox (None: nothing)."""
     from . import worker
@@ -167,6 +173,8 @@ def _collect_many(srcs, output, in_place, dry, exclude, force_exclude):
         raise UsageError("several SRC: give -o OUTPUT_FOLDER, --in-place, --diff or --check")
     if output and output.exists() and not output.is_dir():
         raise UsageError(f"{output}: output for several SRC must be a folder")
+    if output and not output.exists() and output.suffix == ".py":
+        raise UsageError(f"{output}: output for several SRC must be a folder, not a .py file name")
     files: list[Path] = []
     anchors: list[str] = []
     for src in srcs:
@@ -279,13 +287,19 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
             stdin_tmp.unlink(missing_ok=True)
 
     if not dry and not to_stdout:
-        if in_place:
-            write_results(results, lambda r: r.source if r.status != UNCHANGED else None)
-        elif single:
-            write_results(results, lambda r: output)
-        else:
-            out_root = Path(output)
-            write_results(results, lambda r: out_root / r.rel)
+        try:
+            if in_place:
+                write_results(results, lambda r: r.source if r.status != UNCHANGED else None)
+            elif single:
+                write_results(results, lambda r: output)
+            else:
+                out_root = Path(output)
+                write_results(results, lambda r: out_root / r.rel)
+        except OSError as exc:
+            # a read-only or full destination: one line, exit 2; the files
+            # already written are complete (each one is replaced atomically)
+            where = output if output is not None else (exc.filename or "")
+            raise UsageError(f"{where}: {_os_problem(exc)}") from None
 
     verify_results = {}
     if run_verify:
@@ -293,7 +307,10 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
                                  jobs=opts["jobs"] if batch else 1)
 
     for report_path, report_fmt in report_targets:
-        reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
+        try:
+            reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
+        except OSError as exc:
+            raise UsageError(f"{report_path}: {_os_problem(exc)}") from None
 
     if fmt in ("json", "sarif", "github"):
         doc = reports.build_document(results, verify=verify_results, check=check, include_diff=show_diff,

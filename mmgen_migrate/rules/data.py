@@ -168,7 +168,9 @@ DATASETS: dict[str, tuple[str, dict, dict]] = {
                                   {"data_prefix": {"gt": ""}, "recursive": True}),
     "GrowScaleImgDataset": ("GrowScaleImgDataset", {"imgs_roots": "data_roots"}, {}),
     "SinGANDataset": ("SinGANDataset", {"img_path": "data_root"}, {}),
-    "PairedImageDataset": ("PairedImageDataset", {"dataroot": "data_root"}, {}),
+    # mmgen PairedImageDataset(dataroot, pipeline, test_mode, testdir) ->
+    # mmagic PairedImageDataset(data_root, pipeline, io_backend, test_mode, test_dir)
+    "PairedImageDataset": ("PairedImageDataset", {"dataroot": "data_root", "testdir": "test_dir"}, {}),
     "UnpairedImageDataset": ("UnpairedImageDataset", {"dataroot": "data_root"}, {}),
     # mmcls datasets of the conditional GANs: MMagic ships its own, built on
     # BasicConditionalDataset (same `data_prefix`/`ann_file` meaning, checked
@@ -432,7 +434,9 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
       `SinGANDataset(img_path)` → `(data_root)` plus the pipeline 1.x requires
       (`PackInputs` of every pyramid level `real_scale0..N` and `input_sample`,
       N = the model's `num_scales`; 0.x packed them itself);
-      `Paired/UnpairedImageDataset(dataroot)` → `(data_root)`;
+      `Paired/UnpairedImageDataset(dataroot)` → `(data_root)`, and the
+      paired dataset's `testdir` (the folder its val/test split reads) →
+      `test_dir`;
     - transforms: `LoadImageFromFile` / `LoadPairedImageFromFile` (`flag` →
       `color_type`, disk `io_backend` dropped), `Resize`, `Flip`, `Crop`,
       `FixedCrop`, `NumpyPad`, `*CropLongEdge` keep their arguments

@@ -190,3 +190,22 @@ def test_transform_argument_the_1x_class_does_not_take_is_unsupported():
                                                           pipeline=pipe))})
     assert out.target["train_dataloader"]["dataset"]["pipeline"] == pipe
     assert "flip_prob" in findings(out, "DAT002")[0].message
+
+
+def test_paired_val_and_test_datasets_get_the_1x_argument_names():
+    # 0.x mmgen PairedImageDataset(dataroot, pipeline, test_mode, testdir) ->
+    # mmagic 1.2.0 PairedImageDataset(data_root, pipeline, io_backend, test_mode, test_dir)
+    pipe = [dict(type="LoadPairedImageFromFile", key="pair", domain_a="a", domain_b="b", flag="color"),
+            dict(type="Collect", keys=["img_a", "img_b"], meta_keys=["pair_path"])]
+    data = dict(samples_per_gpu=1, workers_per_gpu=4,
+                train=dict(type="PairedImageDataset", dataroot="d", pipeline=pipe, test_mode=False),
+                val=dict(type="PairedImageDataset", dataroot="d", pipeline=pipe, test_mode=True, testdir="test"),
+                test=dict(type="PairedImageDataset", dataroot="d", pipeline=pipe, test_mode=True, testdir="val"))
+    out = run({"model": model("Pix2Pix"), "data": data,
+               "val_cfg": {"type": "MultiValLoop"}, "test_cfg": {"type": "MultiTestLoop"}})
+    assert not findings(out, "DAT002"), [c.message for c in findings(out, "DAT002")]
+    for loader, test_dir in (("val_dataloader", "test"), ("test_dataloader", "val")):
+        ds = out.target[loader]["dataset"]
+        assert ds["data_root"] == "d" and ds["test_dir"] == test_dir and ds["test_mode"] is True
+        assert "dataroot" not in ds and "testdir" not in ds
+        assert ds["pipeline"][-1]["type"] == "PackInputs"

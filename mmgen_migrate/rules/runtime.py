@@ -33,14 +33,12 @@ LOGGER_BACKENDS = {
     "TensorboardLoggerHook": "TensorboardVisBackend",
     "WandbLoggerHook": "WandbVisBackend",
 }
-# keys of a 0.x config that mark it as a 0.x config (a 1.x config has none)
-LEGACY_KEYS = ("checkpoint_config", "log_config", "runner", "total_iters", "optimizer", "data", "evaluation",
-               "lr_config", "dist_params", "workflow", "resume_from", "use_ddp_wrapper", "cudnn_benchmark")
+LEGACY_KEYS = fam.LEGACY_KEYS
 KNOWN_RUNNERS = ("DynamicIterBasedRunner", "IterBasedRunner")
 
 
 def is_legacy(source: dict) -> bool:
-    return any(k in source for k in LEGACY_KEYS) or fam.family_of(source) not in (fam.MODERN, fam.UNKNOWN)
+    return fam.is_legacy_config(source)
 
 
 def ensure_visualizer(ctx: MigrationContext, backend: dict | None, why: str, inputs) -> None:

@@ -38,6 +38,7 @@ from .model import (
 )
 from .rules import Rule, apply_rules, resolve_selection
 from .rules.base import PRIMARY_SOURCE
+from .rules.families import training_refused
 
 CONVERTED, UNCHANGED, FAILED = "converted", "unchanged", "failed"
 
@@ -215,9 +216,21 @@ class Converter:
         old = load_effective(path)
         self.effective[path] = old
         res.effective = old
+        refused_inline = bool(in_set_bases) and training_refused(old)
+        if refused_inline:
+            # MOD005 keeps this config's 0.x training settings while its
+            # converted bases give 1.x ones (a `data` base now defines
+            # `train_dataloader`): it inherits nothing converted and is
+            # written self-contained, exactly as when converted on its own
+            res.inlined_bases = list(src.base_specs)
+            in_set_bases = []
         outcome = apply_rules(old, self.rules, partial=res.is_base)
         target = restrict_to_owned(outcome.target, old) if res.is_base else outcome.target
         res.changes = outcome.changes
+        if refused_inline:
+            res.changes.append(Change("MOD005", Severity.UNSUPPORTED, (
+                "`_base_` files inlined: the 1.x settings of their conversion must not apply to a model MMagic "
+                "1.x cannot train (the file is written as when converted on its own)")))
         lost = unaccounted_leaves(old, target, outcome.changes) if not res.is_base else []
         if lost:
             res.changes.append(Change("internal", Severity.ERROR,

@@ -563,14 +563,17 @@ def default_scope(ctx: MigrationContext) -> None:
     randomness.seed=...`), so no config value reproduces it.
 
     **Exactness.** Exact. The key is written in the file that holds `runner`
-    (the runtime `_base_`), or in the config itself.
+    (the runtime `_base_`), or in the config itself. Not added to a config
+    MOD005 refuses (Improved-DDPM): its model and training settings stay 0.x,
+    which no MMagic registry builds, so the scope would make it look like a
+    1.x config.
 
     **Reference.** mapping.md §2.9 (new keys); MMEngine `Registry` scopes.
     """
     current = ctx.get(("default_scope",), None)
     if current == "mmagic":
         return
-    if not is_legacy(ctx.source):
+    if not is_legacy(ctx.source) or fam.training_refused(ctx.source):
         return
     if current is None:
         ctx.put(("default_scope",), "mmagic", "MMagic's registries must resolve the config's types",

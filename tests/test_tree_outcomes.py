@@ -1,0 +1,136 @@
+"""Tree mode and single-file mode give the same outcome, and converting a
+converted tree changes nothing, on trees shaped like the official 0.x zoo:
+
+* an Improved-DDPM config (refused by MOD005) whose dataset and model live in
+  `_base_` files that other rules convert;
+* ``--in-place`` on a `_base_` family where a child cannot be converted;
+* ``--check`` on a single 1.x child whose bases are 1.x (as pre-commit runs it).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from mmengine.config import Config
+
+from mmgen_migrate.convert import FAILED, UNCHANGED, convert_files, discover
+from mmgen_migrate.model import Severity
+
+RUNTIME = """
+checkpoint_config = dict(interval=10000, by_epoch=False, max_keep_ckpts=20)
+log_config = dict(interval=100, hooks=[dict(type='TextLoggerHook')])
+dist_params = dict(backend='nccl')
+log_level = 'INFO'
+load_from = None
+resume_from = None
+workflow = [('train', 10000)]
+find_unused_parameters = True
+cudnn_benchmark = True
+"""
+DDPM_MODEL = """
+model = dict(
+    type='BasicGaussianDiffusion',
+    num_timesteps=4000,
+    betas_cfg=dict(type='cosine'),
+    denoising=dict(type='DenoisingUnet', image_size=32, in_channels=3, base_channels=128),
+    timestep_sampler=dict(type='UniformTimeStepSampler'),
+    ddpm_loss=[dict(type='DDPMMSELoss')])
+train_cfg = dict(use_ema=True, real_img_key='img')
+test_cfg = None
+optimizer = dict(denoising=dict(type='AdamW', lr=1e-4, weight_decay=0))
+"""
+CIFAR = """
+dataset_type = 'mmcls.CIFAR10'
+img_norm_cfg = dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5], to_rgb=True)
+train_pipeline = [
+    dict(type='Normalize', **img_norm_cfg),
+    dict(type='ImageToTensor', keys=['img']),
+    dict(type='ToTensor', keys=['gt_label']),
+    dict(type='Collect', keys=['img', 'gt_label'])
+]
+data = dict(
+    samples_per_gpu=None,
+    workers_per_gpu=4,
+    train=dict(type='RepeatDataset', times=500,
+               dataset=dict(type=dataset_type, data_prefix='data/cifar10', pipeline=train_pipeline)))
+"""
+DDPM_CHILD = """
+_base_ = ['../_base_/models/ddpm_32x32.py', '../_base_/datasets/cifar10_noaug.py',
+          '../_base_/default_runtime.py']
+data = dict(samples_per_gpu=16, workers_per_gpu=2)
+lr_config = None
+custom_hooks = [
+    dict(type='ExponentialMovingAverageHook', module_keys=('denoising_ema'), interval=1,
+         start_iter=0, interp_cfg=dict(momentum=0.9999), priority='VERY_HIGH')
+]
+evaluation = None
+total_iters = 500000
+use_ddp_wrapper = True
+find_unused_parameters = False
+runner = dict(type='DynamicIterBasedRunner', is_dynamic_ddp=False, pass_training_status=True)
+"""
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def ddpm_tree(root: Path) -> Path:
+    return write_tree(root, {
+        "_base_/default_runtime.py": RUNTIME,
+        "_base_/models/ddpm_32x32.py": DDPM_MODEL,
+        "_base_/datasets/cifar10_noaug.py": CIFAR,
+        "improved_ddpm/ddpm_cosine_cifar10.py": DDPM_CHILD,
+    })
+
+
+def convert_tree(src: Path, out: Path) -> dict:
+    results = convert_files(discover(src), src)
+    for r in results:
+        if r.status != FAILED:
+            (out / r.rel).parent.mkdir(parents=True, exist_ok=True)
+            (out / r.rel).write_bytes(r.new_text.encode("utf-8"))
+    return {r.rel: r for r in results}
+
+
+def test_refused_ddpm_config_has_the_same_outcome_in_a_tree_and_alone(tmp_path):
+    src = ddpm_tree(tmp_path / "in")
+    child = "improved_ddpm/ddpm_cosine_cifar10.py"
+    tree = convert_tree(src, tmp_path / "out")
+    assert {rel: (r.status, r.error) for rel, r in tree.items() if r.status == FAILED} == {}
+    alone = convert_files([src / child], src)[0]
+    assert alone.status != FAILED, alone.error
+    assert tree[child].new_text == alone.new_text
+    for res in (tree[child], alone):
+        assert any(c.rule == "MOD005" and c.severity == Severity.UNSUPPORTED for c in res.changes)
+    # the written child loads with its 0.x training settings and no 1.x loader from a converted base
+    loaded = Config.fromfile(str(tmp_path / "out" / child), import_custom_modules=False).to_dict()
+    assert "train_dataloader" not in loaded and loaded["data"]["samples_per_gpu"] == 16
+    assert loaded["model"]["type"] == "BasicGaussianDiffusion"
+
+
+def test_converting_the_converted_tree_changes_nothing(tmp_path):
+    src = ddpm_tree(tmp_path / "in")
+    # a trainable config sharing the runtime base, as in the official tree
+    write_tree(src, {"dcgan/dcgan_64.py": """
+        _base_ = ['../_base_/default_runtime.py']
+        model = dict(type='StaticUnconditionalGAN', generator=dict(type='DCGANGenerator', output_scale=64),
+                     discriminator=dict(type='DCGANDiscriminator', input_scale=64),
+                     gan_loss=dict(type='GANLoss', gan_type='vanilla'))
+        optimizer = dict(generator=dict(type='Adam', lr=0.0002, betas=(0.5, 0.999)),
+                         discriminator=dict(type='Adam', lr=0.0002, betas=(0.5, 0.999)))
+        runner = dict(type='DynamicIterBasedRunner', is_dynamic_ddp=True, pass_training_status=True)
+        total_iters = 1000
+        """})
+    out = tmp_path / "out"
+    first = convert_tree(src, out)
+    assert not [r.rel for r in first.values() if r.status == FAILED]
+    again = convert_files(discover(out), out)
+    assert [(r.rel, r.status, r.error) for r in again if r.status != UNCHANGED] == []
+    for r in again:
+        assert r.new_text.encode("utf-8") == (out / r.rel).read_bytes()

@@ -177,8 +177,10 @@ DATASETS: dict[str, tuple[str, dict, dict]] = {
     # only by reading: review)
     "mmcls.ImageNet": ("ImageNet", {}, {}),
     "ImageNet": ("ImageNet", {}, {}),
-    "mmcls.CIFAR10": ("CIFAR10", {}, {}),
-    "CIFAR10": ("CIFAR10", {}, {}),
+    # MMagic's CIFAR10(data_prefix, test_mode, ...) requires `test_mode`; the
+    # mmcls 0.x default was False (the training batches)
+    "mmcls.CIFAR10": ("CIFAR10", {}, {"test_mode": False}),
+    "CIFAR10": ("CIFAR10", {}, {"test_mode": False}),
 }
 REVIEW_DATASETS = {"mmcls.ImageNet", "ImageNet", "mmcls.CIFAR10", "CIFAR10"}
 # datasets that yield decoded images themselves (no LoadImageFromFile), and

@@ -223,6 +223,8 @@ def test_cifar10_channel_order_comes_from_what_the_dataset_loads():
     out = run({"model": model("BasiccGAN"), "data": dict(samples_per_gpu=25, train=dict(
         type="mmcls.CIFAR10", data_prefix="data/cifar10", pipeline=CIFAR_PIPE))})
     assert out.target["train_dataloader"]["dataset"]["type"] == "CIFAR10"
+    # MMagic's CIFAR10(data_prefix, test_mode, ...) requires test_mode; mmcls' default was False
+    assert out.target["train_dataloader"]["dataset"]["test_mode"] is False
     assert out.target["model"]["data_preprocessor"] == {"type": "DataPreprocessor", "output_channel_order": "BGR"}
     # without to_rgb the 0.x model trained on RGB, the order MMagic's CIFAR10 gives: no conversion
     pipe = [dict(CIFAR_PIPE[0], to_rgb=False)] + CIFAR_PIPE[1:]

@@ -132,6 +132,7 @@ class Converter:
         self.results: dict[Path, FileResult] = {}
         self.effective: dict[Path, dict] = {}
         self.targets: dict[Path, dict] = {}
+        self.modern: dict[Path, bool] = {}  # `_base_` files outside the set: already 1.x?
 
     def rel(self, path: Path) -> str:
         if self.root is not None:
@@ -203,6 +204,20 @@ class Converter:
                     raise ConfigError(f"`_base_` file {os.path.relpath(base, src.path.parent)}: {exc}") from None
                 self._check_bases(self._source(base)) if base not in self.in_set else None
 
+    def _already_1x(self, base: Path) -> bool:
+        """Is ``base`` (a `_base_` file outside the converted set) a config
+        the rules leave as it is?"""
+        if base not in self.modern:
+            self.modern[base] = False
+            if base.suffix == ".py":
+                try:
+                    effective = load_effective(base)
+                except ConfigError:
+                    return False
+                outcome = apply_rules(effective, self.rules, partial=True)
+                self.modern[base] = same(restrict_to_owned(outcome.target, effective), effective)
+        return self.modern[base]
+
     def _convert_one(self, path: Path, res: FileResult, staging: Path) -> None:
         src = self._source(path)
         res.old_text = src.text
@@ -235,6 +250,15 @@ class Converter:
         if lost:
             res.changes.append(Change("internal", Severity.ERROR,
                                       "settings lost without a rule (a bug in mmgen-migrate): " + ", ".join(lost[:5])))
+
+        if res.inlined_bases and same(target, old) and all(
+                self._already_1x(b) for b in src.bases if b not in self.in_set):
+            # already 1.x, bases included: nothing to inline, the file is unchanged
+            # (as `--check` on one file of a converted tree, the pre-commit hook, sees it)
+            res.inlined_bases = []
+            self.targets[path] = res.target = target
+            res.new_text, res.status = src.text, UNCHANGED
+            return
 
         base_view: dict = {}
         old_base_view: dict = {}

@@ -134,3 +134,59 @@ def test_converting_the_converted_tree_changes_nothing(tmp_path):
     assert [(r.rel, r.status, r.error) for r in again if r.status != UNCHANGED] == []
     for r in again:
         assert r.new_text.encode("utf-8") == (out / r.rel).read_bytes()
+
+
+# -- the pre-commit hook on a converted tree ------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+ZOO = ROOT / "fixtures" / "zoo" / "input"
+
+
+def hook_command(hook_id: str = "mmgen-migrate-check") -> list[str]:
+    """The command `.pre-commit-hooks.yaml` runs (pre-commit appends the file names)."""
+    import shlex
+    import shutil
+    import sys
+
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    entry = shlex.split(hooks[hook_id]["entry"])
+    exe = shutil.which(entry[0]) or str(Path(sys.executable).parent / entry[0])
+    return [exe, *entry[1:]]
+
+
+def run_hook(cwd: Path, files: list[str]):
+    import subprocess
+
+    return subprocess.run(hook_command() + files, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_precommit_hook_passes_on_a_freshly_converted_tree_and_fails_on_0x(tmp_path):
+    out = tmp_path / "configs"
+    results = convert_tree(ZOO, out)
+    refused = {rel for rel, r in results.items() if any(c.rule == "MOD005" for c in r.changes)}
+    trainable = sorted(rel for rel in results if rel not in refused)
+    # all changed files at once (bases in the set) and one child alone (its bases outside
+    # the set, already 1.x: nothing to inline)
+    for files in (trainable, ["dcgan/dcgan_celeba-cropped_64_b128x1_300k.py"],
+                  ["biggan/biggan_imagenet1k_128x128_accu4.py", "pix2pix/pix2pix_vanilla_unet_bn_facades_b1x1_80k.py"]):
+        proc = run_hook(out, files)
+        assert proc.returncode == 0, (files[:3], proc.stdout[-2000:], proc.stderr[-2000:])
+        assert "would convert" not in proc.stderr + proc.stdout
+    # a 0.x file fails the hook, and so does a converted config that still needs review
+    proc = run_hook(ZOO, ["dcgan/dcgan_celeba-cropped_64_b128x1_300k.py"])
+    assert proc.returncode == 1 and "would convert" in proc.stderr + proc.stdout
+    assert refused and run_hook(out, sorted(refused)).returncode == 1
+
+
+def test_check_on_one_1x_child_with_1x_bases_is_unchanged(tmp_path):
+    out = tmp_path / "configs"
+    convert_tree(ZOO, out)
+    child = out / "dcgan" / "dcgan_celeba-cropped_64_b128x1_300k.py"
+    res = convert_files([child], child.parent)[0]
+    assert (res.status, res.inlined_bases) == (UNCHANGED, [])
+    assert res.new_text == child.read_text(encoding="utf-8")  # `_base_` kept: a fix would not drop it
+    # a 0.x child whose bases are 0.x still has them inlined
+    res = convert_files([ZOO / "dcgan" / "dcgan_celeba-cropped_64_b128x1_300k.py"], ZOO / "dcgan")[0]
+    assert res.status != UNCHANGED and res.inlined_bases

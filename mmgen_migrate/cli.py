@@ -16,7 +16,16 @@ from rich.markup import escape
 
 from . import __version__, report, reports
 from . import settings as settings_mod
-from .convert import CONVERTED, FAILED, UNCHANGED, ConvertOptions, UsageError, discover, write_results
+from .convert import (
+    CONVERTED,
+    FAILED,
+    UNCHANGED,
+    ConvertOptions,
+    UsageError,
+    discover,
+    hold_back_failed_families,
+    write_results,
+)
 from .parallel import convert_batch, map_ordered
 from .reports import ReportFormatError
 from .rules import UnknownRuleError, all_rules, resolve_selection
@@ -252,6 +261,7 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
 
     if not dry and not to_stdout:
         if in_place:
+            hold_back_failed_families(results)
             write_results(results, lambda r: r.source if r.status != UNCHANGED else None)
         elif single:
             write_results(results, lambda r: output)

@@ -421,6 +421,47 @@ def glob_escape(name: str) -> str:
     return glob.escape(name)
 
 
+def hold_back_failed_families(results: Sequence[FileResult]) -> None:
+    """For ``--in-place``: a `_base_` family (files linked by `_base_`, in
+    either direction) is written all or nothing.  If one member failed, the
+    others are not written either and become failed themselves: a converted
+    base under a child that stayed 0.x (or the reverse) would load as a
+    mixture of 0.x and 1.x keys (`data` and `train_dataloader`)."""
+    by_path = {r.source: r for r in results}
+    linked: dict[Path, set[Path]] = {p: set() for p in by_path}
+    for p in by_path:
+        try:
+            bases = read_source(p).bases
+        except ConfigError:
+            continue
+        for b in bases:
+            if b in by_path and b != p:
+                linked[p].add(b)
+                linked[b].add(p)
+    seen: set[Path] = set()
+    for start in by_path:
+        if start in seen:
+            continue
+        family, stack = [], [start]
+        while stack:
+            p = stack.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            family.append(p)
+            stack.extend(linked[p])
+        failed = sorted(by_path[p].rel for p in family if by_path[p].status == FAILED)
+        if not failed:
+            continue
+        for p in family:
+            res = by_path[p]
+            if res.status == CONVERTED:
+                res.status = FAILED
+                res.error = (f"not written: it shares `_base_` files with {', '.join(failed)}, which failed; "
+                             "--in-place writes a `_base_` family all or nothing (fix the failure and run again, "
+                             "or convert into another folder with -o)")
+
+
 def write_results(results: Sequence[FileResult], destination_of) -> None:
     """Write every converted (or unchanged) file to ``destination_of(result)``;
     failed files are never written."""

@@ -190,3 +190,41 @@ def test_check_on_one_1x_child_with_1x_bases_is_unchanged(tmp_path):
     # a 0.x child whose bases are 0.x still has them inlined
     res = convert_files([ZOO / "dcgan" / "dcgan_celeba-cropped_64_b128x1_300k.py"], ZOO / "dcgan")[0]
     assert res.status != UNCHANGED and res.inlined_bases
+
+
+# -- --in-place writes a `_base_` family all or nothing ------------------------------
+
+def test_in_place_leaves_no_hybrid_when_a_child_fails(tmp_path):
+    from click.testing import CliRunner
+
+    from mmgen_migrate.cli import cli
+
+    src = write_tree(tmp_path / "configs", {
+        "_base_/default_runtime.py": RUNTIME,
+        "_base_/datasets/broken.py": "data = dict(samples_per_gpu=4,\n",  # a syntax error: cannot be converted
+        "_base_/datasets/unconditional_64.py": """
+            data = dict(samples_per_gpu=64, workers_per_gpu=4,
+                        train=dict(type='UnconditionalImageDataset', imgs_root='data/celeba', pipeline=[]))
+            """,
+        "dcgan/child_fails.py": """
+            _base_ = ['../_base_/datasets/unconditional_64.py', '../_base_/datasets/broken.py',
+                      '../_base_/default_runtime.py']
+            total_iters = 1000
+            """,
+        "dcgan/sibling.py": """
+            _base_ = ['../_base_/datasets/unconditional_64.py', '../_base_/default_runtime.py']
+            total_iters = 2000
+            """,
+        "lonely/other.py": "checkpoint_config = dict(interval=10, by_epoch=False)\n",  # another family
+    })
+    before = {p: p.read_bytes() for p in src.rglob("*.py")}
+    result = CliRunner().invoke(cli, ["convert", str(src), "--in-place"])
+    assert result.exit_code != 0
+    changed = sorted(p.relative_to(src).as_posix() for p, data in before.items() if p.read_bytes() != data)
+    # the family of the failed child is untouched, so every file still loads as pure 0.x ...
+    assert changed == ["lonely/other.py"], result.output
+    for rel in ("dcgan/sibling.py",):
+        loaded = Config.fromfile(str(src / rel), import_custom_modules=False).to_dict()
+        assert "data" in loaded and "train_dataloader" not in loaded
+    # ... and the report says why the files that did convert were not written
+    assert "all or nothing" in result.output and "child_fails.py" in result.output

@@ -33,7 +33,10 @@ computes it, over the classes of both wheels); an ``__init__`` whose
 a class outside the wheels (torch, mmcv, diffusers...) other than
 ``torch.nn.Module``/``object``, or whose ``**kwargs`` goes anywhere else, is
 recorded as taking any keyword (``open``): the check built on this data
-(rule REG002) reports only keys a class certainly rejects.
+(rule REG002) reports only keys a class certainly rejects.  ``required`` lists
+the arguments without a default of the first ``__init__`` found (what a call
+certainly needs; requirements of the ``__init__`` it forwards to are not
+added), and ``init`` names that ``__init__``'s class.
 
 Usage::
 

@@ -9,7 +9,8 @@ from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any, Iterator
 
-from ..model import Path, format_path
+from ..model import Path, Severity, format_path
+from . import families as fam
 from .base import Example, MigrationContext, Valid, rule
 
 DATA_FILE = FsPath(__file__).resolve().parents[1] / "data" / "registry.json"
@@ -300,10 +301,12 @@ def _built_dicts(cfg: dict) -> Iterator[tuple[Path, str]]:
     examples=[
         Example(
             before="""
+            total_iters = 80000
             val_dataloader = dict(dataset=dict(type='PairedImageDataset', dataroot='data/facades',
                                                pipeline=[], testdir='test'))
             """,
             after="""
+            total_iters = 80000
             # mmgen-migrate: REG002 unsupported: `val_dataloader.dataset` (PairedImageDataset) would reject `dataroot` (did you mean `data_root`?), `testdir` (did you mean `test_dir`?) and lacks the required `data_root`: mmagic/datasets/paired_image_dataset.py:PairedImageDataset takes data_root, io_backend, pipeline, test_dir, test_mode
             val_dataloader = dict(dataset=dict(type='PairedImageDataset', dataroot='data/facades',
                                                pipeline=[], testdir='test'))
@@ -355,6 +358,8 @@ def rejected_arguments(ctx: MigrationContext) -> None:
     `__init__`, or that inherits from a class outside those packages (torch
     optimizers, mmcv or diffusers classes), is taken to accept anything and
     is not checked. Names REG001 reports as unknown are not checked either.
+    In a converted 0.x config the dict is marked with a `# mmgen-migrate:`
+    comment; a config that is already 1.x is only reported, never edited.
 
     **Reference.** `scripts/gen_registry.py`; MMEngine `Registry.build`,
     `Runner.build_train_loop`, `Runner.register_hook`, `build_optim_wrapper`;
@@ -394,5 +399,9 @@ def rejected_arguments(ctx: MigrationContext) -> None:
             problems.append(f"would reject {', '.join(described)}")
         if missing:
             problems.append(f"lacks the required {', '.join(f'`{k}`' for k in missing)}")
-        ctx.flag(path, f"`{format_path(path)}` ({name}) {' and '.join(problems)}: "
-                       f"{sig['init']} takes {', '.join(sorted(params)) or 'no keyword argument'}")
+        message = (f"`{format_path(path)}` ({name}) {' and '.join(problems)}: "
+                   f"{sig['init']} takes {', '.join(sorted(params)) or 'no keyword argument'}")
+        if fam.is_legacy_config(ctx.source):
+            ctx.flag(path, message)  # marked in the converted file
+        else:  # a 1.x config is not edited, not even with a marker: reported only
+            ctx.note(message, paths=[path], severity=Severity.UNSUPPORTED)

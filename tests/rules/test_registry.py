@@ -366,3 +366,10 @@ def test_required_arguments_of_gan_components_and_bases():
     base = {"train_dataloader": {"dataset": {"type": "SinGANDataset", "data_root": "x.jpg"}}}
     assert apply_rules(base, REG2, partial=True).changes == []
     assert [c.old_paths[0] for c in apply_rules(base, REG2).changes] == [("train_dataloader", "dataset")]
+
+
+def test_a_1x_config_is_reported_but_never_edited():
+    src = "model = dict(type='DCGAN', generator=dict(type='DCGANGenerator'))\n"  # no output_scale
+    res = convert_text(src, options=ConvertOptions(select=["REG002"]))
+    assert res.new_text == src
+    assert [(c.rule, c.severity) for c in res.changes] == [("REG002", Severity.UNSUPPORTED)]

@@ -216,7 +216,26 @@ class Converter:
                     return False
                 outcome = apply_rules(effective, self.rules, partial=True)
                 self.modern[base] = same(restrict_to_owned(outcome.target, effective), effective)
+                if self.modern[base]:  # what it gives the configs inheriting it
+                    self.effective[base] = self.targets[base] = effective
         return self.modern[base]
+
+    def _stage_1x(self, base: Path, spec: str, staged_dir: Path, staging: Path, depth: int = 0) -> bool:
+        """Copy ``base`` (and its own `_base_` files) to where a file staged
+        in ``staged_dir`` finds it through ``spec``; False where that is
+        outside the staging folder (the base is then inlined)."""
+        dest = Path(os.path.normpath(staged_dir / spec))
+        try:
+            dest.relative_to(staging)
+            src = self._source(base)
+        except (ValueError, ConfigError):
+            return False
+        if depth > 20 or not all(self._stage_1x(b, s, dest.parent, staging, depth + 1)
+                                 for s, b in zip(src.base_specs, src.bases)):
+            return False
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(src.raw)
+        return True
 
     def _convert_one(self, path: Path, res: FileResult, staging: Path) -> None:
         src = self._source(path)
@@ -226,7 +245,15 @@ class Converter:
         for spec, b in in_set_bases:
             if self.results.get(b) is None or self.results[b].status == FAILED:
                 raise ConfigError(f"`_base_` file {spec!r} could not be converted")
-        res.inlined_bases = [spec for spec, b in zip(src.base_specs, src.bases) if b not in self.in_set]
+        # `_base_` files outside the converted set that are already 1.x stay
+        # references (only 0.x bases are inlined); they are staged where the
+        # staged file finds them, for the round trip
+        staged_dir = (staging / res.rel).parent
+        kept_1x = {b for spec, b in zip(src.base_specs, src.bases)
+                   if b not in self.in_set and self._already_1x(b) and self._stage_1x(b, spec, staged_dir, staging)}
+        in_set_bases = [(spec, b) for spec, b in zip(src.base_specs, src.bases) if b in self.in_set or b in kept_1x]
+        res.inlined_bases = [spec for spec, b in zip(src.base_specs, src.bases)
+                             if b not in self.in_set and b not in kept_1x]
 
         old = load_effective(path)
         self.effective[path] = old
@@ -251,13 +278,19 @@ class Converter:
             res.changes.append(Change("internal", Severity.ERROR,
                                       "settings lost without a rule (a bug in mmgen-migrate): " + ", ".join(lost[:5])))
 
-        if res.inlined_bases and same(target, old) and all(
-                self._already_1x(b) for b in src.bases if b not in self.in_set):
-            # already 1.x, bases included: nothing to inline, the file is unchanged
-            # (as `--check` on one file of a converted tree, the pre-commit hook, sees it)
+        marked = any(c.severity == Severity.UNSUPPORTED and c.new_path for c in res.changes)
+        if res.inlined_bases and same(target, old) and not marked and all(
+                self._already_1x(b) if b not in self.in_set else self.results[b].status == UNCHANGED
+                for b in src.bases):
+            # already 1.x, bases included (1.x bases the staging folder cannot
+            # hold, e.g. outside the root): nothing to inline, the file is
+            # unchanged (as `--check` on one file of a converted tree sees it)
             res.inlined_bases = []
             self.targets[path] = res.target = target
             res.new_text, res.status = src.text, UNCHANGED
+            staged = staging / res.rel  # where the configs inheriting it find it
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(src.raw)
             return
 
         base_view: dict = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 from mmengine.config import Config
 
 from mmgen_migrate.convert import FAILED, UNCHANGED, convert_files, discover
-from mmgen_migrate.model import Severity
+from mmgen_migrate.model import Severity, same
 
 RUNTIME = """
 checkpoint_config = dict(interval=10000, by_epoch=False, max_keep_ckpts=20)
@@ -228,3 +228,27 @@ def test_in_place_leaves_no_hybrid_when_a_child_fails(tmp_path):
         assert "data" in loaded and "train_dataloader" not in loaded
     # ... and the report says why the files that did convert were not written
     assert "all or nothing" in result.output and "child_fails.py" in result.output
+
+
+def test_single_0x_child_keeps_its_1x_bases_and_inlines_only_0x_ones(tmp_path):
+    # a half-migrated tree: the runtime base is converted already, the dataset base is not
+    out = tmp_path / "configs"
+    convert_tree(ZOO, out)
+    mixed = out / "dcgan" / "mixed_child.py"
+    shutil_copy = (ZOO / "_base_" / "datasets" / "unconditional_imgs_64x64.py").read_bytes()
+    (out / "_base_" / "datasets" / "old_dataset.py").write_bytes(shutil_copy)  # a 0.x base
+    mixed.write_text(textwrap.dedent("""
+        _base_ = ['../_base_/models/dcgan_64x64.py', '../_base_/datasets/old_dataset.py',
+                  '../_base_/default_runtime.py']
+        data = dict(samples_per_gpu=32)
+        """).lstrip(), encoding="utf-8")
+    res = convert_files([mixed], out)[0]
+    assert res.status != FAILED, res.error
+    assert res.inlined_bases == ["../_base_/datasets/old_dataset.py"]
+    assert "'../_base_/models/dcgan_64x64.py'" in res.new_text and "'../_base_/default_runtime.py'" in res.new_text
+    written = tmp_path / "configs" / "dcgan" / "mixed_out.py"
+    written.write_text(res.new_text, encoding="utf-8")
+    loaded = Config.fromfile(str(written), import_custom_modules=False).to_dict()
+    assert "data" not in loaded and loaded["train_dataloader"]["batch_size"] == 32  # no 0.x/1.x hybrid
+    assert loaded["model"]["type"] == "DCGAN"
+    assert same(loaded, res.target)

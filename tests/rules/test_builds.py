@@ -121,7 +121,7 @@ def test_every_converted_zoo_config_builds_against_the_1x_signatures(converted_z
             families.add(fam.family_of(res.effective))
     assert failures == {}
     # every trainable family the zoo holds was really checked
-    assert {fam.CONDITIONAL, fam.STATIC, fam.PGGAN, fam.SINGAN, fam.TRANSLATION} <= families
+    assert {fam.CONDITIONAL, fam.STATIC, fam.PGGAN, fam.MSPIE, fam.SINGAN, fam.TRANSLATION} <= families
 
 
 def test_the_build_check_catches_what_reg002_exists_for():

@@ -2,12 +2,19 @@
 
 For each file, in ``_base_`` order (bases first):
 
-1. load the effective 0.x config with MMEngine (bases merged);
+1. read the effective 0.x config statically (:mod:`.reader`: bases merged
+   exactly as MMEngine merges them, nothing executed; ``--allow-exec``
+   evaluates a file the reader refuses in the sandboxed worker);
 2. run the rules on it → the target 1.x config and the list of changes;
 3. emit the file as an edit of its own source, relative to what its
    converted bases give (bases outside the converted set are inlined);
-4. stage the result and reload it with MMEngine: it must equal the target
-   (semantic round trip).  If it does not, emit again without reusing source
+4. stage the result and read it back the way MMagic's ``tools/train.py``
+   reads it (``Config.fromfile`` semantics, statically -- the output is made
+   of expressions the reader understands): it must equal the target
+   (semantic round trip).  A value that depends on the machine (an
+   environment variable, the working directory) must stay an expression:
+   the input and the output are also read on a *probe* machine, and the
+   output must convert the same there.  If it does not, emit again without reusing source
    expressions; if it still does not, the file fails and nothing is written.
 
 Nothing is written to the destination until every file has been staged and
@@ -25,7 +32,7 @@ from typing import Iterable, Sequence
 
 from . import emit as emit_mod
 from .scratch import scratch_dir
-from .load import ConfigError, SourceFile, find_cycle, load_effective, read_source
+from .load import ConfigError, NewStyleConfig, SourceFile, find_cycle, read_effective, read_source
 from .model import (
     MISSING,
     Change,
@@ -71,6 +78,9 @@ class FileResult:
 class ConvertOptions:
     select: Sequence[str] | None = None
     ignore: Sequence[str] | None = None
+    #: None: read configs statically only; "sandbox" / "unconfined": execute
+    #: the ones the static reader refuses (``--allow-exec``)
+    allow_exec: str | None = None
 
 
 class UsageError(Exception):
@@ -211,8 +221,8 @@ class Converter:
             self.modern[base] = False
             if base.suffix == ".py":
                 try:
-                    effective = load_effective(base)
-                except ConfigError:
+                    effective = read_effective(base, allow_exec=self.options.allow_exec).config
+                except ConfigError:  # (a new-style config is not a `_base_` of an old-style one)
                     return False
                 outcome = apply_rules(effective, self.rules, partial=True)
                 self.modern[base] = same(restrict_to_owned(outcome.target, effective), effective)
@@ -255,7 +265,18 @@ class Converter:
         res.inlined_bases = [spec for spec, b in zip(src.base_specs, src.bases)
                              if b not in self.in_set and b not in kept_1x]
 
-        old = load_effective(path)
+        allow_exec = self.options.allow_exec
+        try:
+            loaded = read_effective(path, allow_exec=allow_exec)
+        except NewStyleConfig:
+            # `with read_base():` configs exist only in MMEngine: 1.x already
+            res.changes.append(Change("load", Severity.EXACT,
+                                      "a new-style (lazy-import) MMEngine config: already 1.x, left as it is"))
+            res.new_text, res.status = src.text, UNCHANGED
+            self.targets[path] = {}
+            self.effective[path] = {}
+            return
+        old = loaded.config
         self.effective[path] = old
         res.effective = old
         refused_inline = bool(in_set_bases) and training_refused(old)
@@ -273,6 +294,11 @@ class Converter:
             res.changes.append(Change("MOD005", Severity.UNSUPPORTED, (
                 "`_base_` files inlined: the 1.x settings of their conversion must not apply to a model MMagic "
                 "1.x cannot train (the file is written as when converted on its own)")))
+        if loaded.executed:
+            res.changes.append(Change("load", Severity.REVIEW, (
+                "not read statically: executed with --allow-exec"
+                + (" (unconfined)" if allow_exec == "unconfined" else " in the sandbox"))))
+        probe_target = self._probe_target(path, loaded, res)
         lost = unaccounted_leaves(old, target, outcome.changes) if not res.is_base else []
         if lost:
             res.changes.append(Change("internal", Severity.ERROR,
@@ -311,6 +337,7 @@ class Converter:
             inp = emit_mod.EmitInput(
                 module=src.module,
                 target=target,
+                known=_statement_values(src, loaded.machine_values.get(str(path), {})),
                 base_view=base_view,
                 old_effective=old,
                 old_base_view=old_base_view,
@@ -321,13 +348,18 @@ class Converter:
             )
             candidate = emit_mod.emit(inp)
             staged.write_bytes(candidate.encode("utf-8"))
-            load_notes: list[str] = []
             try:
-                loaded = load_effective(staged, new_style=True, notes=load_notes)
+                reloaded = read_effective(staged, new_style=True, allow_exec=allow_exec)
             except ConfigError as exc:
                 problem = f"the written config does not load ({exc})"
                 continue
-            if same(loaded, target):
+            load_notes = reloaded.notes
+            frozen = self._frozen(staged, probe_target)
+            if frozen is not None and same(reloaded.config, target):
+                problem = frozen
+                continue
+            loaded_cfg = reloaded.config
+            if same(loaded_cfg, target):
                 text = candidate
                 res.changes.extend(Change("load", Severity.REVIEW, note) for note in load_notes)
                 lost = sorted(set(_PLACEHOLDER.findall(src.text)) - set(_PLACEHOLDER.findall(text)))
@@ -336,10 +368,10 @@ class Converter:
                         f"MMEngine placeholder(s) {', '.join('{{ ' + n + ' }}' for n in lost)} were written as "
                         "their values for this file's location; put them back if the config moves")))
                 break
-            diff = first_difference(loaded, target)
+            diff = first_difference(loaded_cfg, target)
             problem = (
                 f"the written config loads to a different value at `{format_path(diff)}` "
-                f"({_short(get_path(loaded, diff))} instead of {_short(get_path(target, diff))})"
+                f"({_short(get_path(loaded_cfg, diff))} instead of {_short(get_path(target, diff))})"
             )
         if text is None:
             staged.unlink(missing_ok=True)
@@ -348,6 +380,66 @@ class Converter:
         res.target = target
         res.new_text = text
         res.status = CONVERTED if text != src.text else UNCHANGED
+
+
+    # -- values that depend on the machine -----------------------------------
+    def _probe_target(self, path: Path, loaded, res: FileResult):
+        """Report every look at the machine of this file (and its bases not
+        converted alongside), and return the target the file converts to on
+        the probe machine (None when nothing depends on the machine, or when
+        the probe cannot be read)."""
+        if loaded.executed or not loaded.reads:
+            return None
+        mine = [r for r in loaded.reads if Path(r.file) == path or Path(r.file) not in self.in_set]
+        seen = set()
+        for r in mine:
+            key = (r.file, r.line, r.what)
+            if key in seen:
+                continue
+            seen.add(key)
+            where = "" if Path(r.file) == path else f" in `_base_` file {os.path.relpath(r.file, path.parent)}"
+            subject = f"`{r.name}`" if r.name else "a value"
+            res.changes.append(Change("load", Severity.REVIEW, (
+                f"{subject} (line {r.line}{where}) depends on the machine: {r.what}; the output keeps "
+                "the expression, so it is read again where the config runs (the values checked are this machine's)")))
+        try:
+            probe = read_effective(path, probe=True)
+        except ConfigError:
+            return None  # a value the probe machine cannot give (e.g. int() of it): checked on this machine only
+        outcome = apply_rules(probe.config, self.rules, partial=res.is_base)
+        return restrict_to_owned(outcome.target, probe.config) if res.is_base else outcome.target
+
+    def _frozen(self, staged: Path, probe_target) -> str | None:
+        """Why the written config freezes a machine-dependent value, if it does."""
+        if probe_target is None:
+            return None
+        try:
+            again = read_effective(staged, new_style=True, probe=True).config
+        except ConfigError:
+            return None
+        if same(again, probe_target):
+            return None
+        diff = first_difference(again, probe_target)
+        return (f"the written config would freeze a value that depends on the machine at `{format_path(diff)}` "
+                f"(it writes {_short(get_path(again, diff))} where the config reads the machine)")
+
+
+def _statement_values(src: SourceFile, by_ast_index: dict) -> dict:
+    """Values of statements that read the machine, keyed by the index of the
+    statement in the LibCST module (the reader counts ``ast`` statements:
+    ``a = 1; b = 2`` is one LibCST line but two ``ast`` statements)."""
+    if not by_ast_index:
+        return {}
+    import libcst as cst
+
+    out = {}
+    ast_index = 0
+    for i, stmt in enumerate(src.module.body):
+        n = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        if n == 1 and ast_index in by_ast_index:
+            out[i] = by_ast_index[ast_index]
+        ast_index += n
+    return out
 
 
 # MMEngine's predefined variables (Config._substitute_predefined_vars)

@@ -138,7 +138,7 @@ def _context():
         # Not fork: the parent may run a progress-bar thread.  The server
         # imports the converter (and MMEngine) once; workers fork from it.
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["mmgen_migrate.parallel"])
+        ctx.set_forkserver_preload(["mmgen_migrate.parallel", "mmgen_migrate.reader", "mmengine.config"])
         return ctx
     return multiprocessing.get_context("spawn")
 

@@ -165,8 +165,8 @@ def test_ctrl_c_stops_cleanly(tree, tmp_path):
     out = tmp_path / "out"
     proc = _cli(src, out, tmp_path)
     scratch = tmp_path / "scratch"
-    # interrupt once configs are being evaluated (not while Python starts)
-    assert _wait_for(lambda: any(p.name.startswith("mmgen-migrate-eval-") for p in scratch.iterdir()), 120)
+    # interrupt once configs are being converted (not while Python starts)
+    assert _wait_for(lambda: any(p.name.startswith("mmgen-migrate-") for p in scratch.iterdir()), 120)
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

@@ -376,6 +376,8 @@ class Converter:
         if text is None:
             staged.unlink(missing_ok=True)
             raise emit_mod.EmitError(problem)
+        if loaded.executed:
+            _warn_frozen_executed(res, text, loaded.machine_values.get(str(path), {}))
         self.targets[path] = target
         res.target = target
         res.new_text = text
@@ -388,7 +390,10 @@ class Converter:
         converted alongside), and return the target the file converts to on
         the probe machine (None when nothing depends on the machine, or when
         the probe cannot be read)."""
-        if loaded.executed or not loaded.reads:
+        if loaded.executed:
+            self._executed_values(path, loaded, res)
+            return None
+        if not loaded.reads:
             return None
         mine = [r for r in loaded.reads if Path(r.file) == path or Path(r.file) not in self.in_set]
         seen = set()
@@ -409,6 +414,41 @@ class Converter:
         outcome = apply_rules(probe.config, self.rules, partial=res.is_base)
         return restrict_to_owned(outcome.target, probe.config) if res.is_base else outcome.target
 
+    def _executed_values(self, path: Path, loaded, res: FileResult) -> None:
+        """A config executed with --allow-exec: every top-level name bound by
+        a statement outside what is read statically may hold a value of this
+        machine (a file, the clock, the environment).  Report each, and give
+        the emitter its value so that it writes the name, not the value."""
+        import ast
+
+        from .reader import NotStatic, check_static
+
+        try:
+            tree = ast.parse(res.old_text or "")
+        except SyntaxError:
+            return
+        values = {}
+        for index, stmt in enumerate(tree.body):
+            name = stmt.targets[0].id if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                                          and isinstance(stmt.targets[0], ast.Name)) else None
+            if name is None or name not in loaded.config:
+                continue
+            try:
+                check_static(ast.Module(body=[stmt], type_ignores=[]))
+                continue
+            except NotStatic:
+                pass
+            if not _last_binding(tree.body, index, name):
+                continue
+            value = loaded.config[name]
+            res.changes.append(Change("load", Severity.REVIEW, (
+                f"`{name}` (line {stmt.lineno}) was computed by executing the config (--allow-exec): "
+                f"{_short(value)} on this machine; the output keeps the expression, check that it gives the "
+                "right value where the config runs")))
+            if isinstance(value, str) and value or isinstance(value, (list, dict, tuple)) and value:
+                values[index] = value
+        loaded.machine_values[str(path)] = values
+
     def _frozen(self, staged: Path, probe_target) -> str | None:
         """Why the written config freezes a machine-dependent value, if it does."""
         if probe_target is None:
@@ -422,6 +462,73 @@ class Converter:
         diff = first_difference(again, probe_target)
         return (f"the written config would freeze a value that depends on the machine at `{format_path(diff)}` "
                 f"(it writes {_short(get_path(again, diff))} where the config reads the machine)")
+
+
+def _string_literals(text: str) -> list[tuple[int, str]]:
+    import ast
+    import io
+    import tokenize
+
+    out = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.STRING:
+                try:
+                    value = ast.literal_eval(tok.string)
+                except (ValueError, SyntaxError):
+                    continue
+                if isinstance(value, str):
+                    out.append((tok.start[0], value))
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return out
+
+
+def _warn_frozen_executed(res: FileResult, text: str, values: dict) -> None:
+    """With --allow-exec there is no probe reading: say where the output
+    writes a string that holds a value computed by executed code."""
+    import ast
+
+    if not values:
+        return
+    names = {}
+    body = ast.parse(res.old_text or "").body
+    for index, value in values.items():
+        if isinstance(value, str) and len(value) >= 2:
+            names[value] = body[index].targets[0].id
+    before = {v for _, v in _string_literals(res.old_text or "")}
+    for line, literal in _string_literals(text):
+        if literal in before:
+            continue
+        for value, name in names.items():
+            if value in literal:
+                res.changes.append(Change("load", Severity.REVIEW, (
+                    f"line {line} of the output writes {literal!r}, which holds this machine's value of "
+                    f"`{name}`; write it with `{name}` so it is computed where the config runs")))
+                break
+
+
+def _last_binding(body, index: int, name: str) -> bool:
+    """Is statement ``index`` the last one that binds or changes ``name``?"""
+    import ast
+
+    for stmt in body[index + 1:]:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+                return False
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
+                root = node
+                while isinstance(root, (ast.Subscript, ast.Attribute)):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id == name:
+                    return False
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                root = node.func.value
+                while isinstance(root, (ast.Subscript, ast.Attribute)):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id == name:
+                    return False  # a method call may change it
+    return True
 
 
 def _statement_values(src: SourceFile, by_ast_index: dict) -> dict:

@@ -303,9 +303,8 @@ class Signatures:
         head, _, rest = name.partition(".")
         if rest:  # `nn.Module`, `mmengine.model.BaseModule`
             target = mod.imports.get(head, head)
-            if target in self.modules or target.rsplit(".", 1)[0] in self.modules or not mod.imports.get(head):
-                if target in self.modules:
-                    return self.resolve(target, rest, depth + 1)
+            if target in self.modules:
+                return self.resolve(target, rest, depth + 1)
             return self.resolve_dotted(f"{target}.{rest}", depth + 1)
         if name in mod.defs:
             return module, mod.defs[name]

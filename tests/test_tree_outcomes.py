@@ -4,7 +4,8 @@ converted tree changes nothing, on trees shaped like the official 0.x zoo:
 * an Improved-DDPM config (refused by MOD005) whose dataset and model live in
   `_base_` files that other rules convert;
 * ``--in-place`` on a `_base_` family where a child cannot be converted;
-* ``--check`` on a single 1.x child whose bases are 1.x (as pre-commit runs it).
+* ``--check`` on a single 1.x child whose bases are 1.x (as pre-commit runs it),
+  and a 0.x child whose bases are partly 1.x (only the 0.x ones are inlined).
 """
 
 from __future__ import annotations

@@ -200,7 +200,8 @@ def _collect_many(srcs, output, in_place, dry, exclude, force_exclude):
 
 def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdin_filename, quiet, run_verify,
              err) -> int:
-    from .convert import ConvertOptions, FAILED, UNCHANGED, UsageError, discover, write_results
+    from .convert import (ConvertOptions, FAILED, UNCHANGED, UsageError, discover, hold_back_failed_families,
+                          write_results)
     from .parallel import convert_batch
     from . import report, reports
     from .rules import resolve_selection
@@ -289,6 +290,7 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
     if not dry and not to_stdout:
         try:
             if in_place:
+                hold_back_failed_families(results)
                 write_results(results, lambda r: r.source if r.status != UNCHANGED else None)
             elif single:
                 write_results(results, lambda r: output)

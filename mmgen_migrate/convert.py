@@ -45,6 +45,7 @@ from .model import (
 )
 from .rules import Rule, apply_rules, resolve_selection
 from .rules.base import PRIMARY_SOURCE
+from .rules.families import training_refused
 
 CONVERTED, UNCHANGED, FAILED = "converted", "unchanged", "failed"
 
@@ -141,6 +142,7 @@ class Converter:
         self.results: dict[Path, FileResult] = {}
         self.effective: dict[Path, dict] = {}
         self.targets: dict[Path, dict] = {}
+        self.modern: dict[Path, bool] = {}  # `_base_` files outside the set: already 1.x?
 
     def rel(self, path: Path) -> str:
         if self.root is not None:
@@ -212,6 +214,39 @@ class Converter:
                     raise ConfigError(f"`_base_` file {os.path.relpath(base, src.path.parent)}: {exc}") from None
                 self._check_bases(self._source(base)) if base not in self.in_set else None
 
+    def _already_1x(self, base: Path) -> bool:
+        """Is ``base`` (a `_base_` file outside the converted set) a config
+        the rules leave as it is?"""
+        if base not in self.modern:
+            self.modern[base] = False
+            if base.suffix == ".py":
+                try:
+                    effective = read_effective(base, allow_exec=self.options.allow_exec).config
+                except ConfigError:  # (a new-style config is not a `_base_` of an old-style one)
+                    return False
+                outcome = apply_rules(effective, self.rules, partial=True)
+                self.modern[base] = same(restrict_to_owned(outcome.target, effective), effective)
+                if self.modern[base]:  # what it gives the configs inheriting it
+                    self.effective[base] = self.targets[base] = effective
+        return self.modern[base]
+
+    def _stage_1x(self, base: Path, spec: str, staged_dir: Path, staging: Path, depth: int = 0) -> bool:
+        """Copy ``base`` (and its own `_base_` files) to where a file staged
+        in ``staged_dir`` finds it through ``spec``; False where that is
+        outside the staging folder (the base is then inlined)."""
+        dest = Path(os.path.normpath(staged_dir / spec))
+        try:
+            dest.relative_to(staging)
+            src = self._source(base)
+        except (ValueError, ConfigError):
+            return False
+        if depth > 20 or not all(self._stage_1x(b, s, dest.parent, staging, depth + 1)
+                                 for s, b in zip(src.base_specs, src.bases)):
+            return False
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(src.raw)
+        return True
+
     def _convert_one(self, path: Path, res: FileResult, staging: Path) -> None:
         src = self._source(path)
         res.old_text = src.text
@@ -220,7 +255,15 @@ class Converter:
         for spec, b in in_set_bases:
             if self.results.get(b) is None or self.results[b].status == FAILED:
                 raise ConfigError(f"`_base_` file {spec!r} could not be converted")
-        res.inlined_bases = [spec for spec, b in zip(src.base_specs, src.bases) if b not in self.in_set]
+        # `_base_` files outside the converted set that are already 1.x stay
+        # references (only 0.x bases are inlined); they are staged where the
+        # staged file finds them, for the round trip
+        staged_dir = (staging / res.rel).parent
+        kept_1x = {b for spec, b in zip(src.base_specs, src.bases)
+                   if b not in self.in_set and self._already_1x(b) and self._stage_1x(b, spec, staged_dir, staging)}
+        in_set_bases = [(spec, b) for spec, b in zip(src.base_specs, src.bases) if b in self.in_set or b in kept_1x]
+        res.inlined_bases = [spec for spec, b in zip(src.base_specs, src.bases)
+                             if b not in self.in_set and b not in kept_1x]
 
         allow_exec = self.options.allow_exec
         try:
@@ -236,9 +279,21 @@ class Converter:
         old = loaded.config
         self.effective[path] = old
         res.effective = old
+        refused_inline = bool(in_set_bases) and training_refused(old)
+        if refused_inline:
+            # MOD005 keeps this config's 0.x training settings while its
+            # converted bases give 1.x ones (a `data` base now defines
+            # `train_dataloader`): it inherits nothing converted and is
+            # written self-contained, exactly as when converted on its own
+            res.inlined_bases = list(src.base_specs)
+            in_set_bases = []
         outcome = apply_rules(old, self.rules, partial=res.is_base)
         target = restrict_to_owned(outcome.target, old) if res.is_base else outcome.target
         res.changes = outcome.changes
+        if refused_inline:
+            res.changes.append(Change("MOD005", Severity.UNSUPPORTED, (
+                "`_base_` files inlined: the 1.x settings of their conversion must not apply to a model MMagic "
+                "1.x cannot train (the file is written as when converted on its own)")))
         if loaded.executed:
             res.changes.append(Change("load", Severity.REVIEW, (
                 "not read statically: executed with --allow-exec"
@@ -248,6 +303,21 @@ class Converter:
         if lost:
             res.changes.append(Change("internal", Severity.ERROR,
                                       "settings lost without a rule (a bug in mmgen-migrate): " + ", ".join(lost[:5])))
+
+        marked = any(c.severity == Severity.UNSUPPORTED and c.new_path for c in res.changes)
+        if res.inlined_bases and same(target, old) and not marked and all(
+                self._already_1x(b) if b not in self.in_set else self.results[b].status == UNCHANGED
+                for b in src.bases):
+            # already 1.x, bases included (1.x bases the staging folder cannot
+            # hold, e.g. outside the root): nothing to inline, the file is
+            # unchanged (as `--check` on one file of a converted tree sees it)
+            res.inlined_bases = []
+            self.targets[path] = res.target = target
+            res.new_text, res.status = src.text, UNCHANGED
+            staged = staging / res.rel  # where the configs inheriting it find it
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(src.raw)
+            return
 
         base_view: dict = {}
         old_base_view: dict = {}
@@ -581,6 +651,47 @@ def glob_escape(name: str) -> str:
     import glob
 
     return glob.escape(name)
+
+
+def hold_back_failed_families(results: Sequence[FileResult]) -> None:
+    """For ``--in-place``: a `_base_` family (files linked by `_base_`, in
+    either direction) is written all or nothing.  If one member failed, the
+    others are not written either and become failed themselves: a converted
+    base under a child that stayed 0.x (or the reverse) would load as a
+    mixture of 0.x and 1.x keys (`data` and `train_dataloader`)."""
+    by_path = {r.source: r for r in results}
+    linked: dict[Path, set[Path]] = {p: set() for p in by_path}
+    for p in by_path:
+        try:
+            bases = read_source(p).bases
+        except ConfigError:
+            continue
+        for b in bases:
+            if b in by_path and b != p:
+                linked[p].add(b)
+                linked[b].add(p)
+    seen: set[Path] = set()
+    for start in by_path:
+        if start in seen:
+            continue
+        family, stack = [], [start]
+        while stack:
+            p = stack.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            family.append(p)
+            stack.extend(linked[p])
+        failed = sorted(by_path[p].rel for p in family if by_path[p].status == FAILED)
+        if not failed:
+            continue
+        for p in family:
+            res = by_path[p]
+            if res.status == CONVERTED:
+                res.status = FAILED
+                res.error = (f"not written: it shares `_base_` files with {', '.join(failed)}, which failed; "
+                             "--in-place writes a `_base_` family all or nothing (fix the failure and run again, "
+                             "or convert into another folder with -o)")
 
 
 def write_results(results: Sequence[FileResult], destination_of) -> None:

@@ -153,23 +153,14 @@ def _sample_model(ctx: MigrationContext, given, notes: list) -> str:
                 type='Evaluator',
                 metrics=[
                     dict(
-                        type='FrechetInceptionDistance',
-                        fake_nums=50000,
-                        inception_style='StyleGAN',
-                        sample_model='orig',
-                    ),
+                        type='FrechetInceptionDistance', fake_nums=50000,
+                        inception_style='StyleGAN', sample_model='orig'),
                     dict(
-                        type='InceptionScore',
-                        fake_nums=50000,
-                        inception_style='StyleGAN',
-                        sample_model='orig',
-                    ),
-                ],
-            )
+                        type='InceptionScore', fake_nums=50000, inception_style='StyleGAN',
+                        sample_model='orig')])
             val_cfg = dict(type='MultiValLoop')
             default_hooks = dict(
-                checkpoint=dict(save_best=['fid', 'is'], rule=['less', 'greater']),
-            )
+                checkpoint=dict(save_best=['fid', 'is'], rule=['less', 'greater']))
             """,
         ),
         Example(
@@ -186,16 +177,10 @@ def _sample_model(ctx: MigrationContext, given, notes: list) -> str:
                 type='Evaluator',
                 metrics=[
                     dict(
-                        type='FrechetInceptionDistance',
-                        fake_nums=50000,
-                        inception_pkl='work_dirs/inception_pkl/ffhq-256.pkl',
-                        inception_style='StyleGAN',
-                        sample_model='orig',
-                    ),
-                ],
-            )
+                        type='FrechetInceptionDistance', fake_nums=50000,
+                        inception_pkl=inception_pkl, inception_style='StyleGAN',
+                        sample_model='orig')])
             test_cfg = dict(type='MultiTestLoop')
-            # too slow during training
             """,
         ),
         Valid(
@@ -383,13 +368,9 @@ def _vis_kwargs(ctx: MigrationContext, hook: dict) -> list | dict | None:
             after="""
             custom_hooks = [
                 dict(
-                    type='VisualizationHook',
-                    interval=5000,
-                    fixed_input=True,
-                    vis_kwargs_list=dict(type='GAN', name='fake_img'),
-                ),
-                dict(type='PGGANFetchDataHook'),
-            ]
+                    type='VisualizationHook', interval=5000, fixed_input=True,
+                    vis_kwargs_list=dict(type='GAN', name='fake_img')),
+                dict(type='PGGANFetchDataHook')]
             visualizer = dict(type='Visualizer', vis_backends=[dict(type='VisBackend')])
             """,
         ),

@@ -27,9 +27,7 @@ This script only prints figures; the exit status is 0 either way.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
-import tokenize
 from pathlib import Path
 
 import libcst as cst
@@ -43,21 +41,7 @@ from mmgen_migrate.model import same  # noqa: E402
 
 TOTAL_TARGET = 1.1
 LEAF_TARGET = 1.5
-GROWTH_NOTE = "longer than its input"  # how a change explains a leaf's growth (see emit.py)
-
-
-def code_lines(text: str) -> int:
-    """Physical lines holding a token other than a comment or a line break."""
-    lines: set[int] = set()
-    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
-            tokenize.ENDMARKER}
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type not in skip:
-                lines.update(range(tok.start[0], tok.end[0] + 1))
-    except (tokenize.TokenError, SyntaxError):
-        return sum(1 for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#"))
-    return len(lines)
+from mmgen_migrate.emit import GROWTH_NOTE, code_lines  # noqa: E402
 
 
 def _worth_naming(value) -> bool:

@@ -237,6 +237,7 @@ class Converter:
         staged.parent.mkdir(parents=True, exist_ok=True)
         text = None
         problem = ""
+        first_problem = ""
         for literal in (False, True):
             inp = emit_mod.EmitInput(
                 module=src.module,
@@ -256,6 +257,7 @@ class Converter:
                 loaded = load_effective(staged, new_style=True, notes=load_notes)
             except ConfigError as exc:
                 problem = f"the written config does not load ({exc})"
+                first_problem = first_problem or problem
                 continue
             if same(loaded, target):
                 text = candidate
@@ -265,12 +267,20 @@ class Converter:
                     res.changes.append(Change("load", Severity.REVIEW, (
                         f"MMEngine placeholder(s) {', '.join('{{ ' + n + ' }}' for n in lost)} were written as "
                         "their values for this file's location; put them back if the config moves")))
+                if literal:  # the first emission, reusing the source's expressions, did not hold
+                    res.changes.append(Change("emit", Severity.EXACT, (
+                        f"written with literal values instead of the source's expressions: {first_problem}")))
+                if not res.is_base:
+                    grew = emit_mod.growth_note(src.text, text, res.changes)
+                    if grew is not None:
+                        res.changes.append(grew)
                 break
             diff = first_difference(loaded, target)
             problem = (
                 f"the written config loads to a different value at `{format_path(diff)}` "
                 f"({_short(get_path(loaded, diff))} instead of {_short(get_path(target, diff))})"
             )
+            first_problem = first_problem or problem
         if text is None:
             staged.unlink(missing_ok=True)
             raise emit_mod.EmitError(problem)

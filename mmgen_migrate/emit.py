@@ -58,6 +58,67 @@ def emit(inp: EmitInput) -> str:
     return _Emitter(inp).run()
 
 
+# A converted leaf config more than this many times as long as its input
+# (code lines) gets a note saying why (see ``growth_note``).
+GROWTH_LIMIT = 1.5
+GROWTH_NOTE = "longer than its input"
+
+
+def code_lines(text: str) -> int:
+    """Physical lines holding code: not blank, not only a comment (a line
+    of a multi-line string counts)."""
+    import io
+    import tokenize
+
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+            tokenize.ENDMARKER}
+    lines: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type not in skip:
+                lines.update(range(tok.start[0], tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return sum(1 for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#"))
+    return len(lines)
+
+
+def growth_note(old_text: str, new_text: str, changes: Iterable[Change]) -> Change | None:
+    """A finding for a converted file over ``GROWTH_LIMIT`` times its input:
+    which new 1.x statements make it longer and which 0.x settings they come
+    from, so the reviewer knows why (1.x spells out per loop or per module
+    what one 0.x key said, e.g. `data` -> one `*_dataloader` per loop)."""
+    n_old, n_new = code_lines(old_text), code_lines(new_text)
+    if not n_old or n_new <= GROWTH_LIMIT * n_old:
+        return None
+    try:
+        old_module, new_module = cst.parse_module(old_text), cst.parse_module(new_text)
+    except cst.ParserSyntaxError:
+        return None
+    old_code = {old_module.code_for_node(st.with_changes(leading_lines=[])) for st in old_module.body}
+    sources: dict[str, list[str]] = {}
+    for c in changes:
+        if c.new_path and isinstance(c.new_path[0], str):
+            for p in c.old_paths:
+                if p and isinstance(p[0], str) and p[0] != c.new_path[0] and p[0] not in sources.setdefault(
+                        c.new_path[0], []):
+                    sources[c.new_path[0]].append(p[0])
+    grown = []
+    for st in new_module.body:
+        simple = staticeval.simple_assignment(st)
+        code = new_module.code_for_node(st.with_changes(leading_lines=[]))
+        if simple is None or code in old_code:
+            continue
+        grown.append((code_lines(code), simple[0]))
+    grown.sort(key=lambda item: -item[0])
+    parts = []
+    for n, name in grown[:4]:
+        src = sources.get(name)
+        parts.append(f"`{name}` ({n} line{'s' if n != 1 else ''}" + (f", from 0.x {', '.join(f'`{s}`' for s in src)})" if src else ")"))
+    return Change("emit", Severity.EXACT,
+                  f"{n_new / n_old:.1f}x {GROWTH_NOTE} ({n_old} -> {n_new} code lines): 1.x writes out what 0.x "
+                  f"inherited or said in one key: {', '.join(parts)}")
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -357,8 +418,9 @@ class _Emitter:
         elif kept[-1] is not args[-1] or kept[-1].keyword.value != keys[-1]:
             kept[-1] = kept[-1].with_changes(comma=last_comma, whitespace_after_arg=last_ws_after)
         code = self.module.code_for_node(node.with_changes(args=kept))
-        if not multiline and "\n" not in code and lead + len(code) + 1 > LINE_LIMIT:
-            return None  # a one-line call grown too long: lay it out afresh
+        if not multiline and "\n" not in self.module.code_for_node(node) and (
+                "\n" in code or lead + len(code) + 1 > LINE_LIMIT):
+            return None  # a one-line call grown too long or over lines: lay it out afresh
         return code
 
     def _call_layout(self, node: cst.Call, indent: str):

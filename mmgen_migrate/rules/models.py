@@ -603,7 +603,10 @@ _AUX_HANDLERS = {
             """,
             after="""
             a, b = 'mask', 'photo'
-            model = dict(type='Pix2Pix', reachable_domains=['photo'], related_domains=['mask', 'photo'], data_preprocessor=dict(
+            model = dict(
+                type='Pix2Pix', reachable_domains=['photo'],
+                related_domains=['mask', 'photo'],
+                data_preprocessor=dict(
                     type='DataPreprocessor', data_keys=['img_mask', 'img_photo']))
             """,
         ),

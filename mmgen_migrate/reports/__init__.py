@@ -8,6 +8,7 @@ they always agree with each other and with the terminal report.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
@@ -57,8 +58,12 @@ def render(fmt: str, doc: dict, *, verbose: bool = False) -> str:
 
         return json.dumps(render_sarif(doc), indent=2, ensure_ascii=False) + "\n"
     if fmt == "github":
-        from .sarif import render_github
+        from .sarif import github_step_summary, render_github
 
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_path:  # inside a GitHub Actions step: the full list goes to the step summary
+            with open(summary_path, "a", encoding="utf-8") as fh:
+                fh.write(github_step_summary(doc, exact=verbose))
         return render_github(doc, exact=verbose)
     raise ReportFormatError(f"unknown report format {fmt!r}")
 

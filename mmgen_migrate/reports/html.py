@@ -68,6 +68,7 @@ td.no.del { background: var(--del-strong); } td.no.ins { background: var(--ins-s
 td.old { border-right: 1px solid var(--line); }
 .hidden { display: none !important; }
 pre.timeline { margin: 4px 0; font: 12px/1.3 ui-monospace, monospace; overflow-x: auto; }
+.timeline-note { margin: 0 0 6px; color: var(--muted); font-size: 12px; }
 .verdict-equivalent { color: var(--exact); font-weight: 600; }
 .verdict-different { color: var(--error); font-weight: 600; }
 .verdict-not-verified { color: var(--review); font-weight: 600; }
@@ -246,8 +247,9 @@ def _verify(v: dict) -> str:
         rows = [f"{'old':<{width}} {tl.get('old', '')}", f"{'new':<{width}} {tl.get('new', '')}"]
         if (tl.get("marks") or "").strip():
             rows.append(f"{'':<{width}} {tl['marks']}")
+        note = f'<p class="timeline-note">{_e(tl["note"])}</p>' if tl.get("note") else ""
         out.append(f'<div class="timeline-block"><b>{_e(name)}</b><pre class="timeline">{_e(chr(10).join(rows))}'
-                   "</pre></div>")
+                   f"</pre>{note}</div>")
     legend = v.get("legend") or {}
     if timelines and legend:
         out.append("<details><summary>legend</summary><ul>"

@@ -267,19 +267,23 @@ class _Emitter:
     def variable_for(self, value: Any, path: Path, at: float) -> str | None:
         """A variable of the config (a name its source uses as a variable)
         that holds ``value`` where the output writes it: ``pipeline=train_pipeline``,
-        ``inception_pkl=inception_pkl``.  Lists, dicts, tuples match whatever
-        their key; strings, numbers and ``None`` only a variable of the key's
-        own name (``type='GAN'`` must not become ``type=gan_type``)."""
+        ``inception_pkl=inception_pkl``, ``data_root=dataroot``.  Lists,
+        dicts, tuples and paths match whatever their key; other strings,
+        numbers and ``None`` only a variable of the key's own name (with or
+        without underscores): ``type='GAN'`` must not become ``type=gan_type``."""
         if self.inp.literal or self.out_bindings is None or not path:
             return None
         key = path[-1] if isinstance(path[-1], str) else None
-        container = isinstance(value, (list, tuple, dict)) and bool(value)
+        # a list, dict or tuple, or a path (`'data/celeba'`, `'x.pkl'`), is
+        # distinctive enough to match a variable of any name
+        distinctive = isinstance(value, (list, tuple, dict)) and bool(value) or (
+            isinstance(value, str) and len(value) >= 6 and ("/" in value or "." in value) and " " not in value)
         names = ([key] if key in self.user_variables else []) + sorted(self.user_variables - {key})
-        if len(path) == 1 and container:
+        if len(path) == 1 and distinctive and not isinstance(value, str):
             # a whole key equal to one written before it: `test_dataloader = val_dataloader`
             names += [n for n in self.inp.target if n not in self.user_variables and n != path[0]]
         for name in names:
-            if name == path[0] or (not container and name != key):
+            if name == path[0] or (not distinctive and _spelling(name) != _spelling(key)):
                 continue
             try:
                 got = self.out_bindings.lookup(name, at)
@@ -834,6 +838,11 @@ class _Emitter:
             assign = stmt.body[0].with_changes(value=new_value)
             return stmt.with_changes(body=[assign])
         return stmt
+
+
+def _spelling(name: Any) -> Any:
+    """``data_root`` and ``dataroot`` name the same thing."""
+    return name.replace("_", "").lower() if isinstance(name, str) else name
 
 
 def _inserted_at(anchor: int, k: int) -> float:

@@ -78,6 +78,24 @@ def test_a_value_equal_to_a_variable_of_the_keys_name_is_written_as_the_variable
     assert res.new_text.count("'work_dirs/inception_pkl/ffhq-256.pkl'") == 1
 
 
+def test_a_path_is_written_as_the_variable_that_holds_it(tmp_path):
+    """`dataroot` holds the path the renamed `data_root` argument needs."""
+    files = {
+        "_base_/dataset.py": DATASET_BASE,
+        "leaf.py": """\
+            _base_ = ['./_base_/dataset.py']
+            model = dict(type='StaticUnconditionalGAN', generator=dict(type='DCGANGenerator'),
+                         discriminator=dict(type='DCGANDiscriminator'),
+                         gan_loss=dict(type='GANLoss', gan_type='vanilla'))
+            dataroot = 'data/celeba'
+            data = dict(samples_per_gpu=64, train=dict(imgs_root=dataroot))
+            """,
+    }
+    out = _tree(tmp_path, files)["leaf.py"].new_text
+    assert "dataset=dict(data_root=dataroot)" in out
+    assert out.count("'data/celeba'") == 1
+
+
 def test_scalars_are_not_replaced_by_an_unrelated_variable_of_the_same_value():
     res = convert_text(_dedent("""
         n_samples = 100

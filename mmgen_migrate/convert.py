@@ -270,8 +270,9 @@ class Converter:
                 if literal:  # the first emission, reusing the source's expressions, did not hold
                     res.changes.append(Change("emit", Severity.EXACT, (
                         f"written with literal values instead of the source's expressions: {first_problem}")))
-                if not res.is_base and not (self.options.select or self.options.ignore):
-                    # (a run of some rules only writes a half-converted file: its length says nothing)
+                if not (res.is_base or res.inlined_bases or self.options.select or self.options.ignore):
+                    # (a run of some rules writes a half-converted file, inlined bases make it
+                    # longer on purpose: their length says nothing)
                     grew = emit_mod.growth_note(src.text, text, res.changes)
                     if grew is not None:
                         res.changes.append(grew)

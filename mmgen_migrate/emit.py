@@ -160,7 +160,6 @@ class _Emitter:
         self.user_variables = {n for n in self.simple_defs if n in used}
         self.changed: set[str] = set()
         self.out_bindings: staticeval.Bindings | None = None  # set once the edit is planned
-        self.reused_names: set[str] = set()
         self.written: set[str] = set()  # names this edit writes a new statement for
         self.sources: dict[str, list[str]] = {}
         for c in inp.changes:
@@ -326,7 +325,6 @@ class _Emitter:
             return self.module.code_for_node(node)
         name = self.variable_for(value, path, at)
         if name is not None:
-            self.reused_names.add(name)
             return name
         if isinstance(value, dict) and value and node is not None:
             edited = self._edit_dict_call(node, value, path, at, indent, lead)
@@ -736,7 +734,7 @@ class _Emitter:
             # comments of removed statements at the end of the file went
             # with their values: no orphan comment is left at the end
             footer = [ln for ln in pending if ln.comment is not None] + footer
-        if new_body and not self.module.header and not (self.inp.inlined_bases and _is_docstring(new_body[0])):
+        if new_body and not self.module.header:
             # the output never starts with a blank line
             lead = list(new_body[0].leading_lines)
             while lead and _is_blank(lead[0]):

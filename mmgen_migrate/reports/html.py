@@ -68,6 +68,7 @@ td.no.del { background: var(--del-strong); } td.no.ins { background: var(--ins-s
 td.old { border-right: 1px solid var(--line); }
 .hidden { display: none !important; }
 pre.timeline { margin: 4px 0; font: 12px/1.3 ui-monospace, monospace; overflow-x: auto; }
+details.folded > summary { padding: 6px 12px; color: var(--muted); cursor: pointer; background: #fffbe6; }
 .timeline-note { margin: 0 0 6px; color: var(--muted); font-size: 12px; }
 .verdict-equivalent { color: var(--exact); font-weight: 600; }
 .verdict-different { color: var(--error); font-weight: 600; }
@@ -203,23 +204,33 @@ def _cells(no, text, side: str, kind: str) -> str:
     return f'<td class="no{cls}">{no}</td><td class="{side}{cls}">{_e(text)}</td>'
 
 
-def _reference(c: dict) -> str:
-    """A change annotated on another hunk that also touches this one (it read
-    or removed these lines): one line pointing there."""
+def _reference(group: list) -> str:
+    """Changes annotated on another hunk that also touch this one (they read
+    or removed these lines), one item per rule, severity and place: a
+    pointer there, with their paths."""
+    c = group[0]
     lines = c.get("new_lines")
     where = f" (annotated at new line{'s' if lines and lines[0] != lines[1] else ''} " \
         f"{lines[0]}{'–' + str(lines[1]) if lines and lines[0] != lines[1] else ''})" if lines else ""
+    indices = " ".join(str(x["index"]) for x in group)
+    paths = "; ".join(_paths(x) for x in group)
     return (f'<li class="ann ref" data-rule="{_e(c["rule"])}" data-severity="{_e(c["severity"])}" '
-            f'data-index="{c["index"]}">'
-            f'<span class="rule">{_e(c["rule"])}</span> <span class="paths">{_e(_paths(c))}</span>'
-            f'<span class="lines">{_e(where)}</span></li>')
+            f'data-index="{indices}"><span class="rule">{_e(c["rule"])}</span> '
+            f'<span class="paths">{_e(paths)}</span><span class="lines">{_e(where)}</span></li>')
+
+
+def _references(changes: list) -> str:
+    groups: dict = {}
+    for c in changes:
+        groups.setdefault((c["rule"], c["severity"], tuple(c.get("new_lines") or ())), []).append(c)
+    return "".join(_reference(g) for g in groups.values())
 
 
 def _hunk(h: dict, changes: list, rules: dict, messages: dict | None = None) -> str:
     order = sorted(h["changes"], key=lambda i: (_URGENCY.index(changes[i]["severity"]), i))
     anns = _annotations([changes[i] for i in order], rules, messages)
     refs = sorted(h.get("refs") or [], key=lambda i: (_URGENCY.index(changes[i]["severity"]), i))
-    anns += "".join(_reference(changes[i]) for i in refs)
+    anns += _references([changes[i] for i in refs])
     sevs = " ".join(sorted({changes[i]["severity"] for i in h["changes"] + list(h.get("refs") or [])}))
     out = [f'<div class="hunk" data-severities="{_e(sevs)}">']
     if anns:
@@ -273,9 +284,21 @@ def _file(f: dict, rules: dict, messages: dict | None = None) -> str:
     hunks = f.get("hunks") or []
     placed = {i for h in hunks for i in h["changes"]}
     unplaced = [c for c in f["changes"] if c["index"] not in placed]
-    if unplaced:
-        out.append('<div class="hunk file-level"><ul class="anns">'
-                   + _annotations(unplaced, rules, messages) + "</ul></div>")
+    # findings on lines no hunk shows stay on top; the many exact changes of
+    # settings the file does not write (a leaf's inherited optimizer, hooks,
+    # ...) fold away, so they do not bury its hunks
+    shown = [c for c in unplaced if c["severity"] != "exact"]
+    folded = [c for c in unplaced if c["severity"] == "exact"]
+    if shown or folded:
+        out.append('<div class="hunk file-level">')
+        if shown:
+            out.append('<ul class="anns">' + _annotations(shown, rules, messages) + "</ul>")
+        if folded:
+            out.append(f'<details class="folded"><summary>{len(folded)} exact change'
+                       f'{"s" if len(folded) != 1 else ""} on no changed line of this file (settings it '
+                       'inherits or keeps as written)</summary><ul class="anns">'
+                       + _annotations(folded, rules, messages) + "</ul></details>")
+        out.append("</div>")
     if f.get("verify"):
         out.append(_verify(f["verify"]))
     for h in hunks:

@@ -448,6 +448,14 @@ class _Emitter:
         one = open_ + ", ".join(flat) + ("," if trailing_comma else "") + close
         if not any(notes) and "\n" not in one and "#" not in one and lead + len(one) + 1 <= LINE_LIMIT:
             return one
+        aligned = self._aligned(pairs, at, lead, open_, close, notes, trailing_comma)
+        packed = self._packed(pairs, at, indent, open_, close, notes, trailing_comma)
+        if aligned is not None and aligned.count("\n") < packed.count("\n"):
+            return aligned  # (only where it saves a line: one style where both fit)
+        return packed
+
+    def _packed(self, pairs, at, indent: str, open_: str, close: str, notes, trailing_comma: bool) -> str:
+        inner = indent + self.indent_unit
         # Too long for one line: the items fill lines of at most LINE_LIMIT
         # (as the OpenMMLab configs are written), an item over several lines
         # or with a note ends its line.
@@ -476,6 +484,45 @@ class _Emitter:
         else:
             lines.append(indent + close)
         return "\n".join(lines)
+
+    ALIGN_LIMIT = 40  # deepest column an aligned continuation starts at
+
+    def _aligned(self, pairs, at, lead: int, open_: str, close: str, notes, trailing_comma: bool) -> str | None:
+        """Items of one-line values filling lines aligned after the opening
+        bracket, as yapf writes OpenMMLab configs::
+
+            model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel',
+                                     broadcast_buffers=False, find_unused_parameters=False)
+
+        ``None`` where that does not fit (a value over several lines, a note,
+        the column too deep, a list of transforms: one a line)."""
+        col = lead + len(open_)
+        if any(notes) or trailing_comma or col > self.ALIGN_LIMIT or not pairs:
+            return None
+        if open_ == "[" and any(isinstance(v, dict) for _, v, _ in pairs):
+            return None
+        pad = " " * col
+        lines: list[str] = []
+        line, width = "", col
+        for k, (prefix, v, p) in enumerate(pairs):
+            start = width + (2 if line else 0)
+            text = prefix + self.render(v, p, at, pad, start + len(prefix))
+            if "\n" in text or "#" in text:
+                return None
+            end = "," if k < len(pairs) - 1 else close + ","  # (room for the comma after the value)
+            if line and start + len(text) + len(end) > LINE_LIMIT:
+                lines.append(line + ",")
+                line, width = "", col
+                start = col
+                text = prefix + self.render(v, p, at, pad, col + len(prefix))
+                if "\n" in text:
+                    return None
+            if start + len(text) + len(end) > LINE_LIMIT:
+                return None
+            line = f"{line}, {text}" if line else text
+            width = start + len(text)
+        lines.append(line + close)
+        return open_ + ("\n" + pad).join(lines)
 
     def statement(self, name: str, value: Any, at: int) -> cst.SimpleStatementLine:
         code = f"{name} = {self.render(value, (name,), at, '', len(name) + 3)}\n"

@@ -289,3 +289,10 @@ def test_a_leaf_much_longer_than_its_input_says_why(tmp_path):
     notes = [c.message for c in leaf.changes if c.rule == "emit"]
     assert len(notes) == 1 and "longer than its input" in notes[0]
     assert "`model` (4 lines, from 0.x `train_cfg`)" in notes[0]
+
+
+def test_a_statement_continues_aligned_after_its_bracket_where_that_saves_a_line():
+    out = convert_text(RUNNER).new_text
+    assert ("model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel',\n"
+            "                         broadcast_buffers=False, find_unused_parameters=False)\n") in out
+    assert all(len(ln) <= LINE_LIMIT for ln in out.splitlines())

@@ -152,12 +152,10 @@ def _sample_model(ctx: MigrationContext, given, notes: list) -> str:
             val_evaluator = dict(
                 type='Evaluator',
                 metrics=[
-                    dict(
-                        type='FrechetInceptionDistance', fake_nums=50000,
-                        inception_style='StyleGAN', sample_model='orig'),
-                    dict(
-                        type='InceptionScore', fake_nums=50000, inception_style='StyleGAN',
-                        sample_model='orig')])
+                    dict(type='FrechetInceptionDistance', fake_nums=50000,
+                         inception_style='StyleGAN', sample_model='orig'),
+                    dict(type='InceptionScore', fake_nums=50000,
+                         inception_style='StyleGAN', sample_model='orig')])
             val_cfg = dict(type='MultiValLoop')
             default_hooks = dict(
                 checkpoint=dict(save_best=['fid', 'is'], rule=['less', 'greater']))
@@ -176,10 +174,9 @@ def _sample_model(ctx: MigrationContext, given, notes: list) -> str:
             test_evaluator = dict(
                 type='Evaluator',
                 metrics=[
-                    dict(
-                        type='FrechetInceptionDistance', fake_nums=50000,
-                        inception_pkl=inception_pkl, inception_style='StyleGAN',
-                        sample_model='orig')])
+                    dict(type='FrechetInceptionDistance', fake_nums=50000,
+                         inception_pkl=inception_pkl, inception_style='StyleGAN',
+                         sample_model='orig')])
             test_cfg = dict(type='MultiTestLoop')
             """,
         ),

@@ -691,11 +691,10 @@ SINGAN_BETAS = (0.5, 0.999)  # hard-coded in 0.x mmgen/models/gans/singan.py tra
             optimizer = None
             """,
             after="""
-            model = dict(
-                type='SinGAN',
-                generator=dict(type='SinGANMultiScaleGenerator', num_scales=8),
-                num_scales=8, noise_weight_init=0.1, iters_per_scale=2000,
-                lr_scheduler_args=dict(milestones=[1600], gamma=0.1))
+            model = dict(type='SinGAN',
+                         generator=dict(type='SinGANMultiScaleGenerator', num_scales=8),
+                         num_scales=8, noise_weight_init=0.1, iters_per_scale=2000,
+                         lr_scheduler_args=dict(milestones=[1600], gamma=0.1))
             optim_wrapper = dict(
                 constructor='SinGANOptimWrapperConstructor',
                 generator=dict(optimizer=dict(type='Adam', lr=0.0005, betas=(0.5, 0.999))),

@@ -59,10 +59,9 @@ def _split_wrapper_keys(ctx: MigrationContext, opt_path, wrapper_path) -> None:
             """,
             after="""
             # one optimizer for the whole model
-            optim_wrapper = dict(
-                type='OptimWrapper',
-                optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.01),
-                paramwise_cfg=dict(norm_decay_mult=0.0))
+            optim_wrapper = dict(type='OptimWrapper',
+                                 optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.01),
+                                 paramwise_cfg=dict(norm_decay_mult=0.0))
             """,
         ),
         Example(

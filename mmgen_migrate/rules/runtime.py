@@ -84,9 +84,8 @@ def ensure_visualizer(ctx: MigrationContext, backend: dict | None, why: str, inp
             """,
             after="""
             default_hooks = dict(
-                checkpoint=dict(
-                    interval=10000, by_epoch=False, max_keep_ckpts=20,
-                    type='CheckpointHook'),
+                checkpoint=dict(interval=10000, by_epoch=False, max_keep_ckpts=20,
+                                type='CheckpointHook'),
                 logger=dict(interval=100, type='LoggerHook'))
             # print a line every 100 iterations
             # dict(type='TensorboardLoggerHook'),

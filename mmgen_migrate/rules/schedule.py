@@ -49,9 +49,8 @@ def _refused(ctx: MigrationContext) -> bool:
             total_iters = 18000
             """,
             after="""
-            model = dict(
-                type='SinGAN', generator=dict(type='SinGANMultiScaleGenerator'),
-                discriminator_steps=3, generator_steps=3)
+            model = dict(type='SinGAN', generator=dict(type='SinGANMultiScaleGenerator'),
+                         discriminator_steps=3, generator_steps=3)
             train_cfg = dict(
                 by_epoch=False,
                 max_iters=54000,  # 0.x total_iters=18000 × disc_steps=3
@@ -230,9 +229,8 @@ def base_lrs(ctx: MigrationContext) -> dict[str, float] | None:
                     begin=0,
                     end=1001,  # 0.x warmup_iters=1000 + 1
                 ),
-                dict(
-                    type='MultiStepLR', by_epoch=False, milestones=[50000, 80000],
-                    gamma=0.5)]
+                dict(type='MultiStepLR', by_epoch=False, milestones=[50000, 80000],
+                     gamma=0.5)]
             """,
         ),
         Example(

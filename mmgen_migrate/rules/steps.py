@@ -60,9 +60,8 @@ def _wrapper_modules(ctx: MigrationContext, names) -> list:
             """,
             after="""
             n_disc = 5
-            model = dict(
-                type='StaticUnconditionalGAN', generator=dict(type='G'),
-                discriminator=dict(type='D'), discriminator_steps=n_disc)
+            model = dict(type='StaticUnconditionalGAN', generator=dict(type='G'),
+                         discriminator=dict(type='D'), discriminator_steps=n_disc)
             """,
         ),
         Example(

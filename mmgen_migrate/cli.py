@@ -423,13 +423,23 @@ def _verify_one(pair):
     Returns the result, or the reason the verifier refused the pair."""
     from .verify import TorchMissingError, VerifyInputError, verify_configs
 
-    old, new = pair
+    old, new, labels = pair
     try:
-        return verify_configs(old, new)
+        return verify_configs(old, new, labels=labels)
     except TorchMissingError:
         raise
     except VerifyInputError as exc:  # this pair cannot be replayed
         return _NotVerified(str(exc))
+
+
+def _converted_label(res) -> str:
+    """How the verify report names the 1.x side: the written file, else the
+    input's name marked as its conversion (``--check``, ``--diff``)."""
+    from .reports.document import display_path
+
+    if res.destination is not None:
+        return display_path(res.destination)
+    return f"{display_path(res.source)} (converted, not written)"
 
 
 def _verify(results, err, quiet, jobs: int = 1) -> dict:
@@ -440,15 +450,20 @@ def _verify(results, err, quiet, jobs: int = 1) -> dict:
     from .parallel import map_ordered
     try:
         from .verify import TorchMissingError, render_text
+        from .verify.render import verdict_line
     except ImportError as exc:  # pragma: no cover - verify package missing
         raise UsageError(f"--verify is not available: {exc}") from None
     # unchanged files are already 1.x: nothing to compare them with
     todo = [r for r in results if r.status == CONVERTED and not r.is_base and r.target is not None]
 
     def show(i, result):
-        if quiet:
-            return
         rel = todo[i].rel
+        if quiet:  # the verdict line only
+            if isinstance(result, _NotVerified):
+                err.print(f"[yellow]not verified[/]: {escape(rel)}: {escape(result.reason)}", highlight=False)
+            else:
+                err.print(verdict_line(result, rel), highlight=False)
+            return
         if isinstance(result, _NotVerified):
             err.print(f"[yellow]not verified[/]: {escape(rel)}: {escape(result.reason)}", highlight=False)
             return
@@ -456,7 +471,10 @@ def _verify(results, err, quiet, jobs: int = 1) -> dict:
         render_text(result, err)
 
     try:
-        verdicts = map_ordered(_verify_one, [(r.effective, r.target) for r in todo], jobs=jobs, on_result=show)
+        from .reports.document import display_path
+
+        pairs = [(r.effective, r.target, (display_path(r.source), _converted_label(r))) for r in todo]
+        verdicts = map_ordered(_verify_one, pairs, jobs=jobs, on_result=show)
     except TorchMissingError as exc:
         raise UsageError(f"--verify: {exc}") from None
     return {r.rel: v for r, v in zip(todo, verdicts)}

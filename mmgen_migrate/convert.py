@@ -333,6 +333,7 @@ class Converter:
         staged.parent.mkdir(parents=True, exist_ok=True)
         text = None
         problem = ""
+        first_problem = ""
         for literal in (False, True):
             inp = emit_mod.EmitInput(
                 module=src.module,
@@ -352,6 +353,7 @@ class Converter:
                 reloaded = read_effective(staged, new_style=True, allow_exec=allow_exec)
             except ConfigError as exc:
                 problem = f"the written config does not load ({exc})"
+                first_problem = first_problem or problem
                 continue
             load_notes = reloaded.notes
             frozen = self._frozen(staged, probe_target)
@@ -367,12 +369,22 @@ class Converter:
                     res.changes.append(Change("load", Severity.REVIEW, (
                         f"MMEngine placeholder(s) {', '.join('{{ ' + n + ' }}' for n in lost)} were written as "
                         "their values for this file's location; put them back if the config moves")))
+                if literal:  # the first emission, reusing the source's expressions, did not hold
+                    res.changes.append(Change("emit", Severity.EXACT, (
+                        f"written with literal values instead of the source's expressions: {first_problem}")))
+                if not (res.is_base or res.inlined_bases or self.options.select or self.options.ignore):
+                    # (a run of some rules writes a half-converted file, inlined bases make it
+                    # longer on purpose: their length says nothing)
+                    grew = emit_mod.growth_note(src.text, text, res.changes)
+                    if grew is not None:
+                        res.changes.append(grew)
                 break
             diff = first_difference(loaded_cfg, target)
             problem = (
                 f"the written config loads to a different value at `{format_path(diff)}` "
                 f"({_short(get_path(loaded_cfg, diff))} instead of {_short(get_path(target, diff))})"
             )
+            first_problem = first_problem or problem
         if text is None:
             staged.unlink(missing_ok=True)
             raise emit_mod.EmitError(problem)

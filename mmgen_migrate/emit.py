@@ -61,6 +61,67 @@ def emit(inp: EmitInput) -> str:
     return _Emitter(inp).run()
 
 
+# A converted leaf config more than this many times as long as its input
+# (code lines) gets a note saying why (see ``growth_note``).
+GROWTH_LIMIT = 1.5
+GROWTH_NOTE = "longer than its input"
+
+
+def code_lines(text: str) -> int:
+    """Physical lines holding code: not blank, not only a comment (a line
+    of a multi-line string counts)."""
+    import io
+    import tokenize
+
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+            tokenize.ENDMARKER}
+    lines: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type not in skip:
+                lines.update(range(tok.start[0], tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return sum(1 for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#"))
+    return len(lines)
+
+
+def growth_note(old_text: str, new_text: str, changes: Iterable[Change]) -> Change | None:
+    """A finding for a converted file over ``GROWTH_LIMIT`` times its input:
+    which new 1.x statements make it longer and which 0.x settings they come
+    from, so the reviewer knows why (1.x spells out per loop or per module
+    what one 0.x key said, e.g. `data` -> one `*_dataloader` per loop)."""
+    n_old, n_new = code_lines(old_text), code_lines(new_text)
+    if not n_old or n_new <= GROWTH_LIMIT * n_old:
+        return None
+    try:
+        old_module, new_module = cst.parse_module(old_text), cst.parse_module(new_text)
+    except cst.ParserSyntaxError:
+        return None
+    old_code = {old_module.code_for_node(st.with_changes(leading_lines=[])) for st in old_module.body}
+    sources: dict[str, list[str]] = {}
+    for c in changes:
+        if c.new_path and isinstance(c.new_path[0], str):
+            for p in c.old_paths:
+                if p and isinstance(p[0], str) and p[0] != c.new_path[0] and p[0] not in sources.setdefault(
+                        c.new_path[0], []):
+                    sources[c.new_path[0]].append(p[0])
+    grown = []
+    for st in new_module.body:
+        simple = staticeval.simple_assignment(st)
+        code = new_module.code_for_node(st.with_changes(leading_lines=[]))
+        if simple is None or code in old_code:
+            continue
+        grown.append((code_lines(code), simple[0]))
+    grown.sort(key=lambda item: -item[0])
+    parts = []
+    for n, name in grown[:4]:
+        src = sources.get(name)
+        parts.append(f"`{name}` ({n} line{'s' if n != 1 else ''}" + (f", from 0.x {', '.join(f'`{s}`' for s in src)})" if src else ")"))
+    return Change("emit", Severity.EXACT,
+                  f"{n_new / n_old:.1f}x {GROWTH_NOTE} ({n_old} -> {n_new} code lines): 1.x writes out what 0.x "
+                  f"inherited or said in one key: {', '.join(parts)}")
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -97,6 +158,12 @@ class _Emitter:
         # moves: new path prefix -> old path prefix, later moves win
         self.moves = [(c.new_path, c.old_paths[0]) for c in inp.changes if c.moved and c.new_path is not None]
         self.notes = {c.new_path: c.note for c in inp.changes if c.note and c.new_path is not None}
+        # names the source uses as variables (not only defines as config keys)
+        used = set().union(*(self.facts.referenced(stmt) for stmt in self.body)) if self.body else set()
+        self.user_variables = {n for n in self.simple_defs if n in used}
+        self.changed: set[str] = set()
+        self.out_bindings: staticeval.Bindings | None = None  # set once the edit is planned
+        self.written: set[str] = set()  # names this edit writes a new statement for
         self.sources: dict[str, list[str]] = {}
         for c in inp.changes:
             if c.new_path:
@@ -184,16 +251,49 @@ class _Emitter:
                     grew = True
         return changed
 
-    def reusable(self, node: cst.BaseExpression | None, value: Any, at: int) -> bool:
+    def reusable(self, node: cst.BaseExpression | None, value: Any, at: float) -> bool:
+        """Does ``node``, placed at statement ``at`` of the output, give
+        ``value``?  Names are read as the output binds them: a rewritten
+        variable (``train_pipeline``) has its converted value there."""
         if node is None:
             return False
-        if self.facts.referenced(node) & getattr(self, "changed", set()):
-            return False  # the name is rewritten: its value in the output differs from the source's
+        env = self.out_bindings.env(at) if self.out_bindings is not None else self.bindings.env(at)
+        if self.out_bindings is None and self.facts.referenced(node) & self.changed:
+            return False  # before the plan is known, a rewritten name's output value is not
         try:
-            got = staticeval.evaluate(node, self.bindings.env(at))
+            got = staticeval.evaluate(node, env)
         except (staticeval.Unknown, RecursionError):
             return False
         return same(got, value)
+
+    def variable_for(self, value: Any, path: Path, at: float) -> str | None:
+        """A variable of the config (a name its source uses as a variable)
+        that holds ``value`` where the output writes it: ``pipeline=train_pipeline``,
+        ``inception_pkl=inception_pkl``, ``data_root=dataroot``.  Lists,
+        dicts, tuples and paths match whatever their key; other strings,
+        numbers and ``None`` only a variable of the key's own name (with or
+        without underscores): ``type='GAN'`` must not become ``type=gan_type``."""
+        if self.inp.literal or self.out_bindings is None or not path:
+            return None
+        key = path[-1] if isinstance(path[-1], str) else None
+        # a list, dict or tuple, or a path (`'data/celeba'`, `'x.pkl'`), is
+        # distinctive enough to match a variable of any name
+        distinctive = isinstance(value, (list, tuple, dict)) and bool(value) or (
+            isinstance(value, str) and len(value) >= 6 and ("/" in value or "." in value) and " " not in value)
+        names = ([key] if key in self.user_variables else []) + sorted(self.user_variables - {key})
+        if len(path) == 1 and distinctive and not isinstance(value, str):
+            # a whole key equal to one written before it: `test_dataloader = val_dataloader`
+            names += [n for n in self.inp.target if n not in self.user_variables and n != path[0]]
+        for name in names:
+            if name == path[0] or (not distinctive and _spelling(name) != _spelling(key)):
+                continue
+            try:
+                got = self.out_bindings.lookup(name, at)
+            except staticeval.Unknown:
+                continue
+            if same(got, value):
+                return name
+        return None
 
     def override(self, b: Any, t: Any, path: Path) -> Any:
         """A value ``n`` with ``merge({k: b}, {k: n})[k] == t``, keeping the
@@ -226,6 +326,9 @@ class _Emitter:
         node = self.hint(path)
         if node is not None and self.reusable(node, value, at):
             return self.module.code_for_node(node)
+        name = self.variable_for(value, path, at)
+        if name is not None:
+            return name
         if isinstance(value, dict) and value and node is not None:
             edited = self._edit_dict_call(node, value, path, at, indent, lead)
             if edited is not None:
@@ -344,8 +447,9 @@ class _Emitter:
         elif kept[-1] is not args[-1] or kept[-1].keyword.value != keys[-1]:
             kept[-1] = kept[-1].with_changes(comma=last_comma, whitespace_after_arg=last_ws_after)
         code = self.module.code_for_node(node.with_changes(args=kept))
-        if not multiline and "\n" not in code and lead + len(code) + 1 > LINE_LIMIT:
-            return None  # a one-line call grown too long: lay it out afresh
+        if not multiline and "\n" not in self.module.code_for_node(node) and (
+                "\n" in code or lead + len(code) + 1 > LINE_LIMIT):
+            return None  # a one-line call grown too long or over lines: lay it out afresh
         return code
 
     def _call_layout(self, node: cst.Call, indent: str):
@@ -371,16 +475,87 @@ class _Emitter:
         one = open_ + ", ".join(flat) + ("," if trailing_comma else "") + close
         if not any(notes) and "\n" not in one and "#" not in one and lead + len(one) + 1 <= LINE_LIMIT:
             return one
+        aligned = self._aligned(pairs, at, lead, open_, close, notes, trailing_comma)
+        packed = self._packed(pairs, at, indent, open_, close, notes, trailing_comma)
+        if aligned is not None and aligned.count("\n") < packed.count("\n"):
+            return aligned  # (only where it saves a line: one style where both fit)
+        return packed
+
+    def _packed(self, pairs, at, indent: str, open_: str, close: str, notes, trailing_comma: bool) -> str:
+        inner = indent + self.indent_unit
+        # Too long for one line: the items fill lines of at most LINE_LIMIT
+        # (as the OpenMMLab configs are written), an item over several lines
+        # or with a note ends its line.
         lines = [open_]
+        line = ""
         for (prefix, v, p), note in zip(pairs, notes):
-            text = prefix + self.render(v, p, at, inner, len(inner) + len(prefix))
-            lines.append(f"{inner}{text}," + (f"  # {note}" if note else ""))
-        lines.append(indent + close)
+            text = prefix + self.render(v, p, at, inner, len(inner) + len(prefix)) + ","
+            alone = "\n" in text or open_ == "[" and isinstance(v, dict)  # one transform, hook, metric a line
+            if line and (alone or len(inner) + len(line) + 1 + len(text) > LINE_LIMIT):
+                lines.append(inner + line)
+                line = ""
+            if alone or note:
+                if line:
+                    lines.append(inner + line)
+                    line = ""
+                lines.append(f"{inner}{text}" + (f"  # {note}" if note else ""))
+                continue
+            line = f"{line} {text}" if line else text
+        if line:
+            lines.append(inner + line)
+        last = lines[-1]
+        tail = last.split("\n")[-1]
+        if "#" not in tail and len(tail) - 1 + len(close) <= LINE_LIMIT \
+                and not (trailing_comma and len(pairs) == 1):
+            lines[-1] = last[:-1] + close  # the closing bracket ends the last line
+        else:
+            lines.append(indent + close)
         return "\n".join(lines)
+
+    ALIGN_LIMIT = 40  # deepest column an aligned continuation starts at
+
+    def _aligned(self, pairs, at, lead: int, open_: str, close: str, notes, trailing_comma: bool) -> str | None:
+        """Items of one-line values filling lines aligned after the opening
+        bracket, as yapf writes OpenMMLab configs::
+
+            model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel',
+                                     broadcast_buffers=False, find_unused_parameters=False)
+
+        ``None`` where that does not fit (a value over several lines, a note,
+        the column too deep, a list of transforms: one a line)."""
+        col = lead + len(open_)
+        if any(notes) or trailing_comma or col > self.ALIGN_LIMIT or not pairs:
+            return None
+        if open_ == "[" and any(isinstance(v, dict) for _, v, _ in pairs):
+            return None
+        pad = " " * col
+        lines: list[str] = []
+        line, width = "", col
+        for k, (prefix, v, p) in enumerate(pairs):
+            start = width + (2 if line else 0)
+            text = prefix + self.render(v, p, at, pad, start + len(prefix))
+            if "\n" in text or "#" in text:
+                return None
+            end = "," if k < len(pairs) - 1 else close + ","  # (room for the comma after the value)
+            if line and start + len(text) + len(end) > LINE_LIMIT:
+                lines.append(line + ",")
+                line, width = "", col
+                start = col
+                text = prefix + self.render(v, p, at, pad, col + len(prefix))
+                if "\n" in text:
+                    return None
+            if start + len(text) + len(end) > LINE_LIMIT:
+                return None
+            line = f"{line}, {text}" if line else text
+            width = start + len(text)
+        lines.append(line + close)
+        return open_ + ("\n" + pad).join(lines)
 
     def statement(self, name: str, value: Any, at: int) -> cst.SimpleStatementLine:
         code = f"{name} = {self.render(value, (name,), at, '', len(name) + 3)}\n"
-        return self.parse_statement(code)
+        stmt = self.parse_statement(code)
+        self.written.add(name)
+        return stmt
 
     def parse_statement(self, code: str) -> cst.SimpleStatementLine:
         code = code.replace("\r\n", "\n").replace("\n", self.newline)
@@ -413,8 +588,12 @@ class _Emitter:
         append: list[cst.SimpleStatementLine] = []
         removed_names: list[str] = []
 
+        # 1. plan: which statement gives which name which value
         self.changed = self.changed_names(order)
         self.placed_new: set[str] = set()
+        plan_rewrite: dict[int, tuple[str, Any]] = {}
+        plan_insert: dict[int, list[tuple[str, Any]]] = {}
+        plan_append: list[tuple[str, Any]] = []
         for name in order:
             if name not in self.changed:
                 continue
@@ -427,16 +606,15 @@ class _Emitter:
                         delete.update(simple)
                     continue
                 if simple and (not complex_ or max(complex_) < simple[-1]):
-                    idx = simple[-1]
-                    rewrite[idx] = self.statement(name, value, idx)
+                    plan_rewrite[simple[-1]] = (name, value)
                 elif complex_ or simple:
-                    append.append(self.new_statement(name, value, len(self.body)))
+                    plan_append.append((name, value))
                 else:
                     anchor = self.anchor(name)
                     if anchor is None:
-                        append.append(self.new_statement(name, value, len(self.body)))
+                        plan_append.append((name, value))
                     else:
-                        insert_at.setdefault(anchor, []).append(self.new_statement(name, value, anchor))
+                        plan_insert.setdefault(anchor, []).append((name, value))
             else:
                 if name in bv:
                     raise EmitError(
@@ -444,6 +622,19 @@ class _Emitter:
                         "but a child config cannot remove an inherited key"
                     )
                 removed_names.append(name)
+
+        # 2. what each name holds in the output, statement by statement
+        self.out_bindings = self.output_bindings(plan_rewrite, plan_insert, plan_append, delete,
+                                                 set(removed_names))
+
+        # 3. render
+        for idx, (name, value) in plan_rewrite.items():
+            rewrite[idx] = self.statement(name, value, idx)
+        for anchor, items in plan_insert.items():
+            insert_at[anchor] = [self.new_statement(name, value, _inserted_at(anchor, k))
+                                 for k, (name, value) in enumerate(items)]
+        n = len(self.body)
+        append.extend(self.new_statement(name, value, n + k) for k, (name, value) in enumerate(plan_append))
 
         # Deleting a removed key's statements is only safe when no surviving
         # statement uses it as a variable.
@@ -470,6 +661,30 @@ class _Emitter:
 
         self.mark_unsupported(rewrite)
         return self.assemble(rewrite, delete, insert_at, append)
+
+    def output_bindings(self, plan_rewrite, plan_insert, plan_append, delete, removed) -> staticeval.Bindings:
+        """The values names have in the output as of each statement: the
+        source's, except where a statement is rewritten (its new value),
+        deleted, or added; a 0.x-only name is never read."""
+        out = staticeval.Bindings()
+        rewritten = {(name, idx) for idx, (name, _) in plan_rewrite.items()}
+        for name, history in self.bindings.history.items():
+            if name in removed:
+                continue
+            for idx, value in history:
+                if idx in delete or (name, idx) in rewritten:
+                    continue
+                out.bind(name, idx, value)
+        for idx, (name, value) in plan_rewrite.items():
+            out.bind(name, idx, value)
+        for anchor, items in plan_insert.items():
+            for k, (name, value) in enumerate(items):
+                out.bind(name, _inserted_at(anchor, k), value)
+        for k, (name, value) in enumerate(plan_append):
+            out.bind(name, len(self.body) + k, value)
+        for history in out.history.values():
+            history.sort(key=lambda item: item[0])
+        return out
 
     def anchor(self, name: str) -> int | None:
         """Where a new top-level key goes: at the statement it was made from."""
@@ -528,8 +743,26 @@ class _Emitter:
                 own = list(stmt.leading_lines)
                 if own and _is_blank(own[0]) and leading and _is_blank(leading[0]):
                     leading = leading[1:]
-                stmt = stmt.with_changes(leading_lines=leading + own)
+                lines: list[cst.EmptyLine] = []
+                for ln in leading + own:  # one blank line between statements, not two
+                    if not (_is_blank(ln) and lines and _is_blank(lines[-1])):
+                        lines.append(ln)
+                stmt = stmt.with_changes(leading_lines=lines)
             return stmt
+
+        routed = self.route_comments(delete, insert_at)
+        new_names = {}
+        for i, new in rewrite.items():
+            new_names[id(new)] = staticeval.simple_assignment(new)[0]
+        for new in [x for v in insert_at.values() for x in v] + append:
+            simple = staticeval.simple_assignment(new)
+            if simple is not None:
+                new_names[id(new)] = simple[0]
+
+        def with_routed(new, extra):
+            name = new_names.get(id(new))
+            lines = routed.pop(name, []) if name is not None else []
+            return list(extra) + self._comment_lines(lines)
 
         for i, stmt in enumerate(self.body):
             if i == self.base_index and base_stmt is not stmt:
@@ -542,41 +775,119 @@ class _Emitter:
             if i in delete:
                 replacements = insert_at.get(i, [])
                 if not replacements:
-                    pending.extend(_leading_and_comments(self.facts, stmt, None))
+                    # its comments went with their values (route_comments);
+                    # its blank lines still separate what surrounds it
+                    if stmt.leading_lines and _is_blank(stmt.leading_lines[0]) and not (
+                            pending and _is_blank(pending[-1])):
+                        pending.append(stmt.leading_lines[0])
                     continue
                 # the first statement made from this one takes its place and comments
                 first = replacements[0]
-                moved = _leading_and_comments(self.facts, stmt, first)
-                new_body.append(attach(_keep_trailing(stmt, first, self.facts.single_line), moved))
+                new_body.append(attach(_keep_trailing(stmt, first, self.facts.single_line),
+                                       with_routed(first, stmt.leading_lines)))
                 for new in replacements[1:]:
-                    new_body.append(attach(new, []))
+                    new_body.append(attach(new, with_routed(new, [])))
                 continue
             if i in rewrite:
                 new = rewrite[i]
                 moved = _leading_and_comments(self.facts, stmt, new)
+                extra = with_routed(new, moved)
                 new = _keep_trailing(stmt, new, self.facts.single_line)
-                new_body.append(attach(new, moved + self._comment_lines(markers)))
+                new_body.append(attach(new, extra + self._comment_lines(markers)))
             else:
                 if markers:
                     stmt = stmt.with_changes(
                         leading_lines=list(stmt.leading_lines) + self._comment_lines(markers))
                 new_body.append(attach(stmt, []))
             for new in insert_at.get(i, []):
-                new_body.append(attach(new, []))
+                new_body.append(attach(new, with_routed(new, [])))
         for new in append:
-            new_body.append(attach(new, []))
+            new_body.append(attach(new, with_routed(new, [])))
         footer = list(self.module.footer)
         if pending:
+            # comments of removed statements at the end of the file went
+            # with their values: no orphan comment is left at the end
             footer = [ln for ln in pending if ln.comment is not None] + footer
+        if new_body and not self.module.header:
+            # the output never starts with a blank line
+            lead = list(new_body[0].leading_lines)
+            while lead and _is_blank(lead[0]):
+                lead.pop(0)
+            new_body[0] = new_body[0].with_changes(leading_lines=lead)
         if self.inp.inlined_bases and new_body:
             note = (f"{MARKER} settings from _base_ file(s) "
                     f"{', '.join(self.inp.inlined_bases)} were inlined (not converted alongside)")
-            first = new_body[0]
-            if not _has_comment(first, note) and not self._in_header(note):
-                new_body[0] = first.with_changes(
-                    leading_lines=list(first.leading_lines) + self._comment_lines([note]))
+            # after the module docstring, which must stay first to be one
+            at = 1 if _is_docstring(new_body[0]) else 0
+            if at < len(new_body):
+                first = new_body[at]
+                if not _has_comment(first, note) and not (at == 0 and self._in_header(note)):
+                    new_body[at] = first.with_changes(
+                        leading_lines=list(first.leading_lines) + self._comment_lines([note]))
+            elif not any(ln.comment is not None and ln.comment.value == note for ln in footer):
+                footer = footer + self._comment_lines([note])
         out = self.module.with_changes(body=new_body, footer=footer)
+        if not new_body and not footer and not self.module.header:
+            return ""  # everything was removed
         return out.code
+
+    def route_comments(self, delete: set[int], insert_at: dict) -> dict[str, list[str]]:
+        """Where the comments of a deleted statement go: with the value that
+        replaced what they describe (the statement a change moved or computed
+        it into), or away with it when it was dropped.  A comment inside the
+        statement describes its own key (``is_dynamic_ddp=False,  # ...``);
+        one above or after it, the whole statement.  Returns new key ->
+        comment texts (in source order)."""
+        out: dict[str, list[str]] = {}
+        for i in sorted(delete):
+            if i == self.base_index:
+                continue
+            simple = staticeval.simple_assignment(self.body[i])
+            if simple is None:
+                continue
+            name, value = simple
+            stmt = self.body[i]
+            found = []
+            if not insert_at.get(i):  # (replaced in place: the comments above stay in place)
+                found += [(ln.comment.value, (name,)) for ln in stmt.leading_lines if ln.comment is not None]
+            found += _comments_by_path(value, (name,))
+            replacements = insert_at.get(i)
+            in_place = staticeval.simple_assignment(replacements[0])[0] if replacements else None
+            if stmt.trailing_whitespace.comment is not None and not (
+                    replacements and _single_line(replacements[0], self.facts.single_line)):
+                found.append((stmt.trailing_whitespace.comment.value, (name,)))
+            carried = Counter(self.facts.comments(replacements[0])) if replacements else Counter()
+            for text, path in found:
+                if carried[text]:
+                    carried[text] -= 1  # the replacement kept it where it was
+                    continue
+                dest = self.comment_destination(path)
+                if dest is not None:
+                    # a comment of a statement replaced in place stays in place
+                    # (unless what it describes was dropped)
+                    out.setdefault(in_place or dest, []).append(text)
+        return out
+
+    def comment_destination(self, path: Path) -> str | None:
+        """The key written in this output that took over the 0.x value at
+        ``path``; ``None`` when the value was dropped (or lives elsewhere)."""
+        def dest(c: Change) -> str | None:
+            key = c.new_path[0] if c.new_path else None
+            return key if key in self.written else None
+
+        inside = [c for c in self.inp.changes if any(o[: len(path)] == path for o in c.old_paths)]
+        for c in inside:  # the value (or a part of it) went somewhere this file writes
+            if dest(c) is not None:
+                return dest(c)
+        if inside:
+            return None
+        around = [c for c in self.inp.changes if any(path[: len(o)] == o for o in c.old_paths if o)]
+        if any(c.new_path is None for c in around):
+            return None  # an enclosing setting was dropped, and the comment with it
+        for c in around:
+            if dest(c) is not None:
+                return dest(c)
+        return None
 
     def edit_base_statement(self):
         if self.base_index is None or self.inp.kept_bases is None:
@@ -599,6 +910,54 @@ class _Emitter:
             assign = stmt.body[0].with_changes(value=new_value)
             return stmt.with_changes(body=[assign])
         return stmt
+
+
+def _spelling(name: Any) -> Any:
+    """``data_root`` and ``dataroot`` name the same thing."""
+    return name.replace("_", "").lower() if isinstance(name, str) else name
+
+
+def _inserted_at(anchor: int, k: int) -> float:
+    """Position (for name lookups) of the k-th statement added after statement ``anchor``."""
+    return anchor + 0.5 + k / 1000
+
+
+def _is_docstring(stmt) -> bool:
+    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Expr)
+            and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+
+
+def _comments_in(node: cst.CSTNode) -> list[str]:
+    found: list[str] = []
+
+    class _Visitor(cst.CSTVisitor):
+        def visit_Comment(self, comment):
+            found.append(comment.value)
+
+    node.visit(_Visitor())
+    return found
+
+
+def _comments_by_path(node: cst.CSTNode, path: Path) -> list[tuple[str, Path]]:
+    """The comments inside expression ``node`` (the value at ``path``), each
+    with the path of the innermost ``dict`` key whose argument holds it."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+        out: list[tuple[str, Path]] = []
+        out += [(c, path) for c in _comments_in(node.whitespace_before_args)]
+        for arg in node.args:
+            if arg.keyword is None:
+                out += [(c, path) for c in _comments_in(arg)]
+                continue
+            sub = path + (arg.keyword.value,)
+            out += _comments_by_path(arg.value, sub)
+            for part in (arg.comma, arg.whitespace_after_arg):
+                if isinstance(part, cst.CSTNode):
+                    out += [(c, sub) for c in _comments_in(part)]
+        for paren in node.rpar:
+            out += [(c, path) for c in _comments_in(paren)]
+        return out
+    return [(c, path) for c in _comments_in(node)]
 
 
 def _is_blank(line: cst.EmptyLine) -> bool:

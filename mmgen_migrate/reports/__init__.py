@@ -8,6 +8,7 @@ they always agree with each other and with the terminal report.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
@@ -51,16 +52,35 @@ def render(fmt: str, doc: dict, *, verbose: bool = False) -> str:
 
         return html(doc)
     if fmt == "json":
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return render_json(doc)
     if fmt == "sarif":
         from .sarif import render_sarif
 
         return json.dumps(render_sarif(doc), indent=2, ensure_ascii=False) + "\n"
     if fmt == "github":
-        from .sarif import render_github
+        from .sarif import github_step_summary, render_github
 
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_path:  # inside a GitHub Actions step: the full list goes to the step summary
+            with open(summary_path, "a", encoding="utf-8") as fh:
+                fh.write(github_step_summary(doc, exact=verbose))
         return render_github(doc, exact=verbose)
     raise ReportFormatError(f"unknown report format {fmt!r}")
+
+
+def render_json(doc: dict) -> str:
+    """The JSON report, compact (no indentation: a 150-config tree would be
+    half whitespace) but one line per file, so two reports still diff file
+    by file."""
+    def dump(value) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    head = {k: v for k, v in doc.items() if k != "files"}
+    lines = [dump(head)[:-1] + ',"files":[']
+    files = doc.get("files", [])
+    lines += [dump(f) + ("," if i < len(files) - 1 else "") for i, f in enumerate(files)]
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
 
 
 def write_report(

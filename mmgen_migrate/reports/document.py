@@ -20,6 +20,13 @@ from .hunks import file_view, source_line
 SCHEMA = "mmgen-migrate.report/1"
 SEVERITIES = [s.value for s in Severity]
 ATTENTION = ("error", "unsupported", "review")  # most urgent first
+# what the converter itself reports (not a migration rule)
+PSEUDO_RULES = {
+    "emit": {"name": "emitter", "summary": "How the 1.x file was written: a fallback to literal values, "
+             "or why a converted file is much longer than its input."},
+    "load": {"name": "loader", "summary": "What reading or reloading the config found."},
+    "internal": {"name": "internal-check", "summary": "An internal consistency check of mmgen-migrate failed."},
+}
 
 
 def display_path(path: os.PathLike | str, cwd: Optional[str] = None) -> str:
@@ -119,6 +126,7 @@ def build(
                 {
                     "header": h.header,
                     "changes": h.changes,
+                    "refs": h.refs,
                     "rows": [[r.kind, r.old_no, r.old, r.new_no, r.new] for r in h.rows],
                 }
                 for h in view.hunks
@@ -134,9 +142,10 @@ def build(
         "check": check,
         "summary": summary(results, verify),
         "rules": {
-            rid: {"name": REGISTRY[rid].name, "summary": REGISTRY[rid].summary}
+            rid: ({"name": REGISTRY[rid].name, "summary": REGISTRY[rid].summary} if rid in REGISTRY
+                  else PSEUDO_RULES[rid])
             for rid in sorted(used_rules)
-            if rid in REGISTRY
+            if rid in REGISTRY or rid in PSEUDO_RULES
         },
         "files": files,
     }

@@ -8,6 +8,7 @@ status; the verifier's timelines when ``--verify`` ran.
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from .document import ATTENTION, SEVERITIES, attention_rank
@@ -47,10 +48,16 @@ nav .count { color: var(--muted); }
 .anns { list-style: none; margin: 0; padding: 6px 12px; background: #fffbe6; border-top: 1px solid var(--line);
         border-bottom: 1px solid var(--line); }
 .ann { padding: 2px 0; }
+.ann::before { content: attr(data-severity); font: 600 11px -apple-system, sans-serif; border-radius: 10px;
+               padding: 1px 8px; color: #fff; background: var(--exact); margin-right: 6px; }
+.ann[data-severity="review"]::before { background: var(--review); }
+.ann[data-severity="unsupported"]::before { background: var(--unsupported); }
+.ann[data-severity="error"]::before { background: var(--error); }
 .ann .paths { font-family: ui-monospace, monospace; font-size: 12px; }
 .ann .msg { color: #1f2328; }
 .ann .note { color: var(--muted); font-style: italic; }
 .ann .lines { color: var(--muted); font-size: 12px; margin-left: 6px; }
+.ann.ref { font-size: 12px; color: var(--muted); }
 table.diff { width: 100%; border-collapse: collapse; table-layout: fixed;
              font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; }
 table.diff td { padding: 0 6px; white-space: pre-wrap; word-break: break-all; vertical-align: top; }
@@ -61,6 +68,8 @@ td.no.del { background: var(--del-strong); } td.no.ins { background: var(--ins-s
 td.old { border-right: 1px solid var(--line); }
 .hidden { display: none !important; }
 pre.timeline { margin: 4px 0; font: 12px/1.3 ui-monospace, monospace; overflow-x: auto; }
+details.folded > summary { padding: 6px 12px; color: var(--muted); cursor: pointer; background: #fffbe6; }
+.timeline-note { margin: 0 0 6px; color: var(--muted); font-size: 12px; }
 .verdict-equivalent { color: var(--exact); font-weight: 600; }
 .verdict-different { color: var(--error); font-weight: 600; }
 .verdict-not-verified { color: var(--review); font-weight: 600; }
@@ -71,6 +80,10 @@ footer { padding: 12px 24px; color: var(--muted); font-size: 12px; }
 SCRIPT = r"""
 (function () {
   'use strict';
+  var shared = JSON.parse(document.getElementById('messages').textContent);
+  document.querySelectorAll('.msg[data-m]').forEach(function (m) {
+    m.textContent = shared[Number(m.dataset.m)];
+  });
   function checked(name) {
     var out = {};
     document.querySelectorAll('input[data-filter="' + name + '"]').forEach(function (box) {
@@ -93,7 +106,7 @@ SCRIPT = r"""
     });
     document.querySelectorAll('.file').forEach(function (f) {
       var anns = f.querySelectorAll('.ann');
-      var any = anns.length === 0 ? (f.dataset.status !== 'converted' || plain)
+      var any = anns.length === 0 ? (f.dataset.status === 'failed' || plain)
                                    : f.querySelectorAll('.ann:not(.hidden)').length > 0;
       var show = status[f.dataset.status] && (any || f.dataset.status === 'failed') &&
                  (needle === '' || f.dataset.path.toLowerCase().indexOf(needle) !== -1);
@@ -140,24 +153,46 @@ def _paths(c: dict) -> str:
     return ", ".join(olds) + (" (removed)" if olds and "old_value" in c else "")
 
 
-def _annotation(c: dict, rules: dict) -> str:
-    sev = c["severity"]
-    title = rules.get(c["rule"], {}).get("summary", "")
-    note = f' <span class="note"># {_e(c["note"])}</span>' if c.get("note") else ""
+def _where(c: dict) -> str:
     lines = c.get("source_lines") or c.get("old_lines")
-    where = ""
     if lines:
-        where = f' <span class="lines">line {lines[0]}</span>' if lines[0] == lines[1] else \
-            f' <span class="lines">lines {lines[0]}–{lines[1]}</span>'
-    elif c.get("new_lines"):
+        return f'line {lines[0]}' if lines[0] == lines[1] else f'lines {lines[0]}–{lines[1]}'
+    if c.get("new_lines"):
         a, b = c["new_lines"]
-        where = f' <span class="lines">new line{"s" if a != b else ""} {a}{"–" + str(b) if a != b else ""}</span>'
+        return f'new line{"s" if a != b else ""} {a}{"–" + str(b) if a != b else ""}'
+    return ""
+
+
+def _annotation(group: list, rules: dict, messages: dict | None = None) -> str:
+    """One item for changes of one rule with the same message (a rule that
+    moves three keys says so once, with the three paths).  The severity and
+    rule are drawn from the item's data attributes (CSS), the rule's summary
+    is in the filter panel, and a message many items share is written once
+    (``messages``: text -> id, filled in by the page's script)."""
+    c = group[0]
+    sev = c["severity"]
+    note = f' <span class="note"># {_e(c["note"])}</span>' if c.get("note") else ""
+    paths = "; ".join(_e(_paths(x)) for x in group)
+    where = _where(c) if len(group) == 1 else ""
+    where = f' <span class="lines">{_e(where)}</span>' if where else ""
+    indices = " ".join(str(x["index"]) for x in group)
+    shared = (messages or {}).get(c["message"])
+    msg = f'<span class="msg" data-m="{shared}"></span>' if shared is not None else \
+        f'<span class="msg">{_e(c["message"])}</span>'
     return (
-        f'<li class="ann" data-rule="{_e(c["rule"])}" data-severity="{_e(sev)}" data-index="{c["index"]}">'
-        f'<span class="badge sev-{_e(sev)}">{_e(sev)}</span> '
-        f'<span class="rule" title="{_e(title)}">{_e(c["rule"])}</span> '
-        f'<span class="paths">{_e(_paths(c))}</span>{where}<br><span class="msg">{_e(c["message"])}</span>{note}</li>'
+        f'<li class="ann" data-rule="{_e(c["rule"])}" data-severity="{_e(sev)}" data-index="{indices}">'
+        f'<span class="rule">{_e(c["rule"])}</span> <span class="paths">{paths}</span>{where}<br>{msg}{note}</li>'
     )
+
+
+def _annotations(changes: list, rules: dict, messages: dict | None = None) -> str:
+    groups: dict = {}
+    for c in changes:
+        groups.setdefault((c["rule"], c["severity"], c["message"], c.get("note")), []).append(c)
+    return "".join(_annotation(g, rules, messages) for g in groups.values())
+
+
+SHARED_MESSAGE = 3  # a message on this many annotations or more is written once
 
 
 def _cells(no, text, side: str, kind: str) -> str:
@@ -169,10 +204,34 @@ def _cells(no, text, side: str, kind: str) -> str:
     return f'<td class="no{cls}">{no}</td><td class="{side}{cls}">{_e(text)}</td>'
 
 
-def _hunk(h: dict, changes: list, rules: dict) -> str:
+def _reference(group: list) -> str:
+    """Changes annotated on another hunk that also touch this one (they read
+    or removed these lines), one item per rule, severity and place: a
+    pointer there, with their paths."""
+    c = group[0]
+    lines = c.get("new_lines")
+    where = f" (annotated at new line{'s' if lines and lines[0] != lines[1] else ''} " \
+        f"{lines[0]}{'–' + str(lines[1]) if lines and lines[0] != lines[1] else ''})" if lines else ""
+    indices = " ".join(str(x["index"]) for x in group)
+    paths = "; ".join(_paths(x) for x in group)
+    return (f'<li class="ann ref" data-rule="{_e(c["rule"])}" data-severity="{_e(c["severity"])}" '
+            f'data-index="{indices}"><span class="rule">{_e(c["rule"])}</span> '
+            f'<span class="paths">{_e(paths)}</span><span class="lines">{_e(where)}</span></li>')
+
+
+def _references(changes: list) -> str:
+    groups: dict = {}
+    for c in changes:
+        groups.setdefault((c["rule"], c["severity"], tuple(c.get("new_lines") or ())), []).append(c)
+    return "".join(_reference(g) for g in groups.values())
+
+
+def _hunk(h: dict, changes: list, rules: dict, messages: dict | None = None) -> str:
     order = sorted(h["changes"], key=lambda i: (_URGENCY.index(changes[i]["severity"]), i))
-    anns = "".join(_annotation(changes[i], rules) for i in order)
-    sevs = " ".join(sorted({changes[i]["severity"] for i in h["changes"]}))
+    anns = _annotations([changes[i] for i in order], rules, messages)
+    refs = sorted(h.get("refs") or [], key=lambda i: (_URGENCY.index(changes[i]["severity"]), i))
+    anns += _references([changes[i] for i in refs])
+    sevs = " ".join(sorted({changes[i]["severity"] for i in h["changes"] + list(h.get("refs") or [])}))
     out = [f'<div class="hunk" data-severities="{_e(sevs)}">']
     if anns:
         out.append(f'<ul class="anns">{anns}</ul>')
@@ -199,8 +258,9 @@ def _verify(v: dict) -> str:
         rows = [f"{'old':<{width}} {tl.get('old', '')}", f"{'new':<{width}} {tl.get('new', '')}"]
         if (tl.get("marks") or "").strip():
             rows.append(f"{'':<{width}} {tl['marks']}")
+        note = f'<p class="timeline-note">{_e(tl["note"])}</p>' if tl.get("note") else ""
         out.append(f'<div class="timeline-block"><b>{_e(name)}</b><pre class="timeline">{_e(chr(10).join(rows))}'
-                   "</pre></div>")
+                   f"</pre>{note}</div>")
     legend = v.get("legend") or {}
     if timelines and legend:
         out.append("<details><summary>legend</summary><ul>"
@@ -210,7 +270,7 @@ def _verify(v: dict) -> str:
     return "".join(out)
 
 
-def _file(f: dict, rules: dict) -> str:
+def _file(f: dict, rules: dict, messages: dict | None = None) -> str:
     status = f["status"]
     counts = {}
     for c in f["changes"]:
@@ -224,13 +284,25 @@ def _file(f: dict, rules: dict) -> str:
     hunks = f.get("hunks") or []
     placed = {i for h in hunks for i in h["changes"]}
     unplaced = [c for c in f["changes"] if c["index"] not in placed]
-    if unplaced:
-        out.append('<div class="hunk file-level"><ul class="anns">'
-                   + "".join(_annotation(c, rules) for c in unplaced) + "</ul></div>")
+    # findings on lines no hunk shows stay on top; the many exact changes of
+    # settings the file does not write (a leaf's inherited optimizer, hooks,
+    # ...) fold away, so they do not bury its hunks
+    shown = [c for c in unplaced if c["severity"] != "exact"]
+    folded = [c for c in unplaced if c["severity"] == "exact"]
+    if shown or folded:
+        out.append('<div class="hunk file-level">')
+        if shown:
+            out.append('<ul class="anns">' + _annotations(shown, rules, messages) + "</ul>")
+        if folded:
+            out.append(f'<details class="folded"><summary>{len(folded)} exact change'
+                       f'{"s" if len(folded) != 1 else ""} on no changed line of this file (settings it '
+                       'inherits or keeps as written)</summary><ul class="anns">'
+                       + _annotations(folded, rules, messages) + "</ul></details>")
+        out.append("</div>")
     if f.get("verify"):
         out.append(_verify(f["verify"]))
     for h in hunks:
-        out.append(_hunk(h, f["changes"], rules))
+        out.append(_hunk(h, f["changes"], rules, messages))
     out.append("</section>")
     return "".join(out)
 
@@ -273,7 +345,15 @@ def render(doc: dict) -> str:
     header = ('<header><h1>mmgen-migrate review report</h1><div class="cards">'
               + "".join(f'<div class="card"><b>{_e(n)}</b>{_e(label)}</div>' for label, n in cards)
               + f'</div><p>Showing <span id="shown">{len(files)}</span> of {len(files)} files.</p></header>')
-    body = "".join(_file(f, rules) for f in files)
+    counts: dict = {}
+    for f in files:
+        for c in f["changes"]:
+            counts[c["message"]] = counts.get(c["message"], 0) + 1
+    shared = [m for m, n in counts.items() if n >= SHARED_MESSAGE]
+    messages = {m: i for i, m in enumerate(shared)}
+    body = "".join(_file(f, rules, messages) for f in files)
+    # `</` cannot end the script early: json escapes it as `<\/`
+    table = json.dumps(shared, ensure_ascii=False).replace("</", "<\\/")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
@@ -282,5 +362,6 @@ def render(doc: dict) -> str:
         f"<style>{STYLE}</style></head><body>{header}<main>{''.join(nav)}"
         f'<div id="files">{body}<p id="empty" class="hidden">No file matches the filters.</p></div></main>'
         f"<footer>mmgen-migrate {_e(doc['version'])} · report schema {_e(doc['schema'])}</footer>"
+        f'<script type="application/json" id="messages">{table}</script>'
         f"<script>{SCRIPT}</script></body></html>\n"
     )

@@ -59,8 +59,7 @@ def wrapper_paths(ctx: MigrationContext) -> list[tuple]:
                     type='AmpOptimWrapper',
                     optimizer=dict(type='Adam', lr=0.0019, betas=(0, 0.9905)),
                     loss_scale=dict(init_scale=512),  # 0.x runner.fp16_loss_scaler (dynamic GradScaler)
-                ),
-            )
+                ))
             runner = dict(
                 type='DynamicIterBasedRunner',
                 is_dynamic_ddp=True,
@@ -242,7 +241,6 @@ def apex_amp(ctx: MigrationContext) -> None:
             """,
             after="""
             model = dict(type='StaticUnconditionalGAN')
-            # copied from an mmdet config
             """,
         ),
         Valid(

@@ -42,9 +42,7 @@ SPLIT_KEYS = {"val": ("val_samples_per_gpu", "val_workers_per_gpu"),
             after="""
             # batch 1 per GPU, as in the paper
             train_dataloader = dict(
-                batch_size=1,
-                num_workers=4,
-                drop_last=True,
+                batch_size=1, num_workers=4, drop_last=True,
                 sampler=dict(type='InfiniteSampler', shuffle=True),
                 dataset=dict(type='PairedImageDataset', dataroot='data/facades', pipeline=[]),
             )
@@ -437,18 +435,13 @@ def _dataset(ctx, ds: Any, rename: dict, problems: list, pipes: list, notes: lis
             train_pipeline = [
                 dict(type='LoadImageFromFile', key='gt'),
                 dict(type='Resize', keys=['gt'], scale=(64, 64)),
-                dict(type='PackInputs'),
-            ]
+                dict(type='PackInputs')]
             train_dataloader = dict(
-                batch_size=64,
-                num_workers=4,
+                batch_size=64, num_workers=4,
                 sampler=dict(type='InfiniteSampler', shuffle=True),
-                dataset=dict(type='BasicImageDataset', pipeline=[
-                        dict(type='LoadImageFromFile', key='gt'),
-                        dict(type='Resize', keys=['gt'], scale=(64, 64)),
-                        dict(type='PackInputs'),
-                    ], data_root='data/celeba', data_prefix=dict(gt=''), recursive=True),
-            )
+                dataset=dict(
+                    type=dataset_type, data_root='data/celeba', pipeline=train_pipeline,
+                    data_prefix=dict(gt=''), recursive=True))
             """,
         ),
         Valid(

@@ -98,19 +98,13 @@ def generator_period(ctx: MigrationContext) -> tuple[int | float, str]:
                              momentum=0.0001,  # 0.x momentum=0.9999: 1 - m
                              interval=1,  # 0.x interval=8 iterations / generator period 8
                              start_iter=20000,  # 0.x start_iter=160000 iterations / generator period 8
-                             update_buffers=True,
-                         ))
+                             update_buffers=True))
             optim_wrapper = dict(
                 constructor='MultiOptimWrapperConstructor',
                 generator=dict(
-                    optimizer=dict(type='Adam', lr=0.0001),
-                    accumulative_counts=8,
-                ),
+                    optimizer=dict(type='Adam', lr=0.0001), accumulative_counts=8),
                 discriminator=dict(
-                    optimizer=dict(type='Adam', lr=0.0004),
-                    accumulative_counts=8,
-                ),
-            )
+                    optimizer=dict(type='Adam', lr=0.0004), accumulative_counts=8))
             custom_hooks = [dict(type='VisualizeUnconditionalSamples', interval=10000)]
             """,
         ),
@@ -137,9 +131,7 @@ def generator_period(ctx: MigrationContext) -> tuple[int | float, str]:
                 ema_config=dict(
                     type='ExponentialMovingAverage',
                     momentum=0.0022156128761112,  # 0.x momentum=0.9977843871: 1 - m
-                    interval=1,
-                    start_iter=0,
-                ))
+                    interval=1, start_iter=0))
             custom_hooks = []
             """,
         ),

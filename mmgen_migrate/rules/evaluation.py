@@ -152,24 +152,13 @@ def _sample_model(ctx: MigrationContext, given, notes: list) -> str:
             val_evaluator = dict(
                 type='Evaluator',
                 metrics=[
-                    dict(
-                        type='FrechetInceptionDistance',
-                        fake_nums=50000,
-                        inception_style='StyleGAN',
-                        sample_model='orig',
-                    ),
-                    dict(
-                        type='InceptionScore',
-                        fake_nums=50000,
-                        inception_style='StyleGAN',
-                        sample_model='orig',
-                    ),
-                ],
-            )
+                    dict(type='FrechetInceptionDistance', fake_nums=50000,
+                         inception_style='StyleGAN', sample_model='orig'),
+                    dict(type='InceptionScore', fake_nums=50000,
+                         inception_style='StyleGAN', sample_model='orig')])
             val_cfg = dict(type='MultiValLoop')
             default_hooks = dict(
-                checkpoint=dict(save_best=['fid', 'is'], rule=['less', 'greater']),
-            )
+                checkpoint=dict(save_best=['fid', 'is'], rule=['less', 'greater']))
             """,
         ),
         Example(
@@ -185,17 +174,10 @@ def _sample_model(ctx: MigrationContext, given, notes: list) -> str:
             test_evaluator = dict(
                 type='Evaluator',
                 metrics=[
-                    dict(
-                        type='FrechetInceptionDistance',
-                        fake_nums=50000,
-                        inception_pkl='work_dirs/inception_pkl/ffhq-256.pkl',
-                        inception_style='StyleGAN',
-                        sample_model='orig',
-                    ),
-                ],
-            )
+                    dict(type='FrechetInceptionDistance', fake_nums=50000,
+                         inception_pkl=inception_pkl, inception_style='StyleGAN',
+                         sample_model='orig')])
             test_cfg = dict(type='MultiTestLoop')
-            # too slow during training
             """,
         ),
         Valid(
@@ -383,13 +365,9 @@ def _vis_kwargs(ctx: MigrationContext, hook: dict) -> list | dict | None:
             after="""
             custom_hooks = [
                 dict(
-                    type='VisualizationHook',
-                    interval=5000,
-                    fixed_input=True,
-                    vis_kwargs_list=dict(type='GAN', name='fake_img'),
-                ),
-                dict(type='PGGANFetchDataHook'),
-            ]
+                    type='VisualizationHook', interval=5000, fixed_input=True,
+                    vis_kwargs_list=dict(type='GAN', name='fake_img')),
+                dict(type='PGGANFetchDataHook')]
             visualizer = dict(type='Visualizer', vis_backends=[dict(type='VisBackend')])
             """,
         ),

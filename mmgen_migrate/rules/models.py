@@ -288,15 +288,9 @@ def model_type(ctx: MigrationContext) -> None:
                 generator=dict(type='StyleGANv2Generator', out_size=256),
                 discriminator=dict(type='StyleGAN2Discriminator', in_size=256),
                 loss_config=dict(
-                    r1_loss_weight=10. / 2. * 16,
-                    r1_interval=16,
-                    norm_mode='HWC',
-                    r1_use_apex_amp=False,
-                    g_reg_weight=2. * 4,
-                    g_reg_interval=4,
-                    pl_batch_shrink=2,
-                    g_reg_use_apex_amp=False,
-                ))
+                    r1_loss_weight=10. / 2. * 16, r1_interval=16, norm_mode='HWC',
+                    r1_use_apex_amp=False, g_reg_weight=2. * 4, g_reg_interval=4,
+                    pl_batch_shrink=2, g_reg_use_apex_amp=False))
             """,
         ),
         Valid(
@@ -598,10 +592,8 @@ _AUX_HANDLERS = {
             """,
             after="""
             model = dict(
-                type='StaticUnconditionalGAN',
-                generator=dict(type='DCGANGenerator'),
-                data_preprocessor=dict(type='DataPreprocessor'),
-            )
+                type='StaticUnconditionalGAN', generator=dict(type='DCGANGenerator'),
+                data_preprocessor=dict(type='DataPreprocessor'))
             """,
         ),
         Example(
@@ -611,10 +603,11 @@ _AUX_HANDLERS = {
             """,
             after="""
             a, b = 'mask', 'photo'
-            model = dict(type='Pix2Pix', reachable_domains=['photo'], related_domains=['mask', 'photo'], data_preprocessor=dict(
-                    type='DataPreprocessor',
-                    data_keys=['img_mask', 'img_photo'],
-                ))
+            model = dict(
+                type='Pix2Pix', reachable_domains=['photo'],
+                related_domains=['mask', 'photo'],
+                data_preprocessor=dict(
+                    type='DataPreprocessor', data_keys=['img_mask', 'img_photo']))
             """,
         ),
         Valid(
@@ -698,21 +691,15 @@ SINGAN_BETAS = (0.5, 0.999)  # hard-coded in 0.x mmgen/models/gans/singan.py tra
             optimizer = None
             """,
             after="""
-            model = dict(
-                type='SinGAN',
-                generator=dict(type='SinGANMultiScaleGenerator', num_scales=8),
-                num_scales=8,
-                noise_weight_init=0.1,
-                iters_per_scale=2000,
-                lr_scheduler_args=dict(milestones=[1600], gamma=0.1),
-            )
+            model = dict(type='SinGAN',
+                         generator=dict(type='SinGANMultiScaleGenerator', num_scales=8),
+                         num_scales=8, noise_weight_init=0.1, iters_per_scale=2000,
+                         lr_scheduler_args=dict(milestones=[1600], gamma=0.1))
             optim_wrapper = dict(
                 constructor='SinGANOptimWrapperConstructor',
                 generator=dict(optimizer=dict(type='Adam', lr=0.0005, betas=(0.5, 0.999))),
                 discriminator=dict(
-                    optimizer=dict(type='Adam', lr=0.0005, betas=(0.5, 0.999)),
-                ),
-            )
+                    optimizer=dict(type='Adam', lr=0.0005, betas=(0.5, 0.999))))
             """,
         ),
         Example(
@@ -729,23 +716,17 @@ SINGAN_BETAS = (0.5, 0.999)  # hard-coded in 0.x mmgen/models/gans/singan.py tra
             """,
             after="""
             model = dict(
-                type='ProgressiveGrowingGAN',
-                generator=dict(type='PGGANGenerator'),
-                nkimgs_per_scale={'4': 600, '8': 1200},
-                transition_kimgs=600,
-            )
+                type='ProgressiveGrowingGAN', generator=dict(type='PGGANGenerator'),
+                nkimgs_per_scale={'4': 600, '8': 1200}, transition_kimgs=600)
             optim_wrapper = dict(
                 constructor='PGGANOptimWrapperConstructor',
                 generator=dict(optimizer=dict(type='Adam', lr=0.001, betas=(0., 0.99))),
                 discriminator=dict(
-                    optimizer=dict(type='Adam', lr=0.001, betas=(0., 0.99)),
-                ),
+                    optimizer=dict(type='Adam', lr=0.001, betas=(0., 0.99))),
                 lr_schedule=dict(
                     generator={'4': 0.001, '8': 0.0015},
-                    discriminator={'4': 0.001, '8': 0.0015},
-                ),
-                reset_optim_for_new_scale=True,
-            )
+                    discriminator={'4': 0.001, '8': 0.0015}),
+                reset_optim_for_new_scale=True)
             """,
         ),
         Valid(
@@ -1043,15 +1024,10 @@ INIT_CFG_MODULES = {"BigGANGenerator", "BigGANDiscriminator"}
             model = dict(
                 type='BasiccGAN',
                 generator=dict(
-                    type='BigGANGenerator',
-                    output_scale=128,
-                    init_cfg=dict(type='ortho'),
-                ),
+                    type='BigGANGenerator', output_scale=128, init_cfg=dict(type='ortho')),
                 discriminator=dict(
-                    type='BigGANDiscriminator',
-                    input_scale=128,
-                    init_cfg=dict(type='ortho'),
-                ))
+                    type='BigGANDiscriminator', input_scale=128,
+                    init_cfg=dict(type='ortho')))
             """,
         ),
         Valid(

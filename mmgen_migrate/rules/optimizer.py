@@ -50,9 +50,7 @@ def _split_wrapper_keys(ctx: MigrationContext, opt_path, wrapper_path) -> None:
                 constructor='MultiOptimWrapperConstructor',
                 generator=dict(optimizer=dict(type='Adam', lr=0.0001, betas=(0.0, 0.999))),
                 discriminator=dict(
-                    optimizer=dict(type='Adam', lr=0.0004, betas=(0.0, 0.999)),
-                ),
-            )
+                    optimizer=dict(type='Adam', lr=0.0004, betas=(0.0, 0.999))))
             """,
         ),
         Example(
@@ -63,11 +61,9 @@ def _split_wrapper_keys(ctx: MigrationContext, opt_path, wrapper_path) -> None:
             """,
             after="""
             # one optimizer for the whole model
-            optim_wrapper = dict(
-                type='OptimWrapper',
-                optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.01),
-                paramwise_cfg=dict(norm_decay_mult=0.0),
-            )
+            optim_wrapper = dict(type='OptimWrapper',
+                                 optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.01),
+                                 paramwise_cfg=dict(norm_decay_mult=0.0))
             """,
         ),
         Example(
@@ -83,9 +79,7 @@ def _split_wrapper_keys(ctx: MigrationContext, opt_path, wrapper_path) -> None:
                 constructor='MultiOptimWrapperConstructor',
                 generator=dict(optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999))),
                 discriminator=dict(
-                    optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999)),
-                ),
-            )
+                    optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999))))
             """,
         ),
         Example(

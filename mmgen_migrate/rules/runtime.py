@@ -82,14 +82,9 @@ def ensure_visualizer(ctx: MigrationContext, backend: dict | None, why: str, inp
             """,
             after="""
             default_hooks = dict(
-                checkpoint=dict(
-                    interval=10000,
-                    by_epoch=False,
-                    max_keep_ckpts=20,
-                    type='CheckpointHook',
-                ),
-                logger=dict(interval=100, type='LoggerHook'),
-            )
+                checkpoint=dict(interval=10000, by_epoch=False, max_keep_ckpts=20,
+                                type='CheckpointHook'),
+                logger=dict(interval=100, type='LoggerHook'))
             # print a line every 100 iterations
             # dict(type='TensorboardLoggerHook'),
             visualizer = dict(type='Visualizer', vis_backends=[dict(type='VisBackend')])
@@ -257,12 +252,10 @@ def _logger(ctx: MigrationContext) -> None:
             opencv_num_threads = 0
             """,
             after="""
-            env_cfg = dict(
-                dist_cfg=dict(backend='nccl'),
-                cudnn_benchmark=True,
-                mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-            )
             # speed up fixed-size convolutions
+            env_cfg = dict(
+                dist_cfg=dict(backend='nccl'), cudnn_benchmark=True,
+                mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
             """,
         ),
         Valid(
@@ -396,12 +389,9 @@ def resume_from(ctx: MigrationContext) -> None:
             find_unused_parameters = False
             """,
             after="""
-            # Note that this flag should be False.
             model_wrapper_cfg = dict(
-                type='MMSeparateDistributedDataParallel',
-                broadcast_buffers=False,
-                find_unused_parameters=False,
-            )
+                type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
+                find_unused_parameters=False)
             """,
         ),
         Example(
@@ -416,10 +406,8 @@ def resume_from(ctx: MigrationContext) -> None:
             runner = dict(type='DynamicIterBasedRunner', pass_training_status=True,
                           fp16_loss_scaler=dict(init_scale=512))
             model_wrapper_cfg = dict(
-                type='MMSeparateDistributedDataParallel',
-                broadcast_buffers=False,
-                find_unused_parameters=False,
-            )
+                type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
+                find_unused_parameters=False)
             """,
         ),
         Valid(

@@ -49,12 +49,8 @@ def _refused(ctx: MigrationContext) -> bool:
             total_iters = 18000
             """,
             after="""
-            model = dict(
-                type='SinGAN',
-                generator=dict(type='SinGANMultiScaleGenerator'),
-                discriminator_steps=3,
-                generator_steps=3,
-            )
+            model = dict(type='SinGAN', generator=dict(type='SinGANMultiScaleGenerator'),
+                         discriminator_steps=3, generator_steps=3)
             train_cfg = dict(
                 by_epoch=False,
                 max_iters=54000,  # 0.x total_iters=18000 × disc_steps=3
@@ -229,20 +225,12 @@ def base_lrs(ctx: MigrationContext) -> dict[str, float] | None:
             after="""
             param_scheduler = [
                 dict(
-                    type='LinearLR',
-                    by_epoch=False,
-                    start_factor=0.01,
-                    end_factor=1.0,
+                    type='LinearLR', by_epoch=False, start_factor=0.01, end_factor=1.0,
                     begin=0,
                     end=1001,  # 0.x warmup_iters=1000 + 1
                 ),
-                dict(
-                    type='MultiStepLR',
-                    by_epoch=False,
-                    milestones=[50000, 80000],
-                    gamma=0.5,
-                ),
-            ]
+                dict(type='MultiStepLR', by_epoch=False, milestones=[50000, 80000],
+                     gamma=0.5)]
             """,
         ),
         Example(
@@ -258,14 +246,11 @@ def base_lrs(ctx: MigrationContext) -> dict[str, float] | None:
                 generators=dict(type='Adam', lr=0.0002, betas=(0.5, 0.999)),
                 discriminators=dict(type='Adam', lr=0.0002, betas=(0.5, 0.999)))
             param_scheduler = dict(
-                type='LinearLrInterval',
-                by_epoch=False,
+                type='LinearLrInterval', by_epoch=False,
                 start_factor=0.0002,  # 0.x optimizer lr (an absolute lr for LinearLrInterval)
-                end_factor=0,
-                begin=40000,
+                end_factor=0, begin=40000,
                 end=80000,  # 0.x total_iters
-                interval=400,
-            )
+                interval=400)
             total_iters = 80000
             """,
         ),
@@ -274,7 +259,6 @@ def base_lrs(ctx: MigrationContext) -> dict[str, float] | None:
             lr_config = dict(policy='step', step=[10000])  # by_epoch defaults to True in mmcv
             """,
             after="""
-            # by_epoch defaults to True in mmcv
             """,
         ),
         Valid(

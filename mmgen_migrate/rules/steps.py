@@ -39,25 +39,17 @@ def _wrapper_modules(ctx: MigrationContext, names) -> list:
                 discriminator=dict(type='Adam', lr=0.0004))
             """,
             after="""
-            model = dict(
-                type='BasiccGAN',
-                generator=dict(type='G'),
-                discriminator=dict(type='D'),
-                discriminator_steps=1,  # 0.x disc_steps=8 // batch_accumulation_steps=8
-                generator_steps=1,
-            )
             # D sees 8 batches per update
+            model = dict(
+                type='BasiccGAN', generator=dict(type='G'), discriminator=dict(type='D'),
+                discriminator_steps=1,  # 0.x disc_steps=8 // batch_accumulation_steps=8
+                generator_steps=1)
             optim_wrapper = dict(
                 constructor='MultiOptimWrapperConstructor',
                 generator=dict(
-                    optimizer=dict(type='Adam', lr=0.0001),
-                    accumulative_counts=8,
-                ),
+                    optimizer=dict(type='Adam', lr=0.0001), accumulative_counts=8),
                 discriminator=dict(
-                    optimizer=dict(type='Adam', lr=0.0004),
-                    accumulative_counts=8,
-                ),
-            )
+                    optimizer=dict(type='Adam', lr=0.0004), accumulative_counts=8))
             """,
         ),
         Example(
@@ -68,12 +60,8 @@ def _wrapper_modules(ctx: MigrationContext, names) -> list:
             """,
             after="""
             n_disc = 5
-            model = dict(
-                type='StaticUnconditionalGAN',
-                generator=dict(type='G'),
-                discriminator=dict(type='D'),
-                discriminator_steps=n_disc,
-            )
+            model = dict(type='StaticUnconditionalGAN', generator=dict(type='G'),
+                         discriminator=dict(type='D'), discriminator_steps=n_disc)
             """,
         ),
         Example(
@@ -84,16 +72,13 @@ def _wrapper_modules(ctx: MigrationContext, names) -> list:
             """,
             after="""
             model = dict(
-                type='BasiccGAN',
-                generator=dict(type='G'),
-                discriminator=dict(type='D'),
+                type='BasiccGAN', generator=dict(type='G'), discriminator=dict(type='D'),
                 discriminator_steps=1.5,  # 0.x disc_steps=3 / batch_accumulation_steps=2 (2 does not divide 3)
             )
             optim_wrapper = dict(
                 constructor='MultiOptimWrapperConstructor',
                 generator=dict(optimizer=dict(type='Adam'), accumulative_counts=2),
-                discriminator=dict(optimizer=dict(type='Adam'), accumulative_counts=2),
-            )
+                discriminator=dict(optimizer=dict(type='Adam'), accumulative_counts=2))
             """,
         ),
         Valid(

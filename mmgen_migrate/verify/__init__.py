@@ -72,7 +72,8 @@ def _require_torch() -> None:
 
 
 def verify_configs(old: ConfigInput, new: ConfigInput, *, iters: Optional[int] = None,
-                   device: str = "auto", seed: int = 0, allow_exec: Optional[str] = None) -> VerifyResult:
+                   device: str = "auto", seed: int = 0, allow_exec: Optional[str] = None,
+                   labels: Optional[Tuple[str, str]] = None) -> VerifyResult:
     """Train ``old`` (0.x) and ``new`` (1.x) for a few iterations and compare.
 
     Args:
@@ -82,6 +83,8 @@ def verify_configs(old: ConfigInput, new: ConfigInput, *, iters: Optional[int] =
             generator cycles, and the EMA start / first lr change when near.
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
         seed: seed for the surrogate weights, data and noise.
+        labels: how the report names ``old`` and ``new`` when they are dicts
+            (their files, e.g.); paths name themselves.
 
     Returns:
         A ``VerifyResult``; ``result.exit_code`` is 0 only when equivalent.
@@ -97,8 +100,9 @@ def verify_configs(old: ConfigInput, new: ConfigInput, *, iters: Optional[int] =
     if device not in ("auto", "cpu", "cuda"):
         raise VerifyInputError(f"unknown device {device!r} (use auto, cpu or cuda)")
     _require_torch()
-    old_cfg, old_src = load_config(old, "<old config>", allow_exec=allow_exec)
-    new_cfg, new_src = load_config(new, "<new config>", new_style=True, allow_exec=allow_exec)
+    old_label, new_label = labels or ("<old config>", "<new config>")
+    old_cfg, old_src = load_config(old, old_label, allow_exec=allow_exec)
+    new_cfg, new_src = load_config(new, new_label, new_style=True, allow_exec=allow_exec)
     from .run import run_verification
 
     return run_verification(old_cfg, new_cfg, old_src, new_src, iters, device, seed, t0)

@@ -37,12 +37,16 @@ def _ruler(start: int, width: int) -> str:
     return "".join(out)
 
 
-def render_text(result: VerifyResult, console: Console) -> None:
-    verdict = result.verdict.upper()
-    head = Text("mmgen-migrate verify: ")
-    head.append(verdict, style=_STYLE.get(result.verdict, "bold yellow"))
+def verdict_line(result: VerifyResult, label: str = "") -> Text:
+    """``mmgen-migrate verify: EQUIVALENT  (exit 0)``: the line ``-q`` keeps."""
+    head = Text(f"{label}: verify: " if label else "mmgen-migrate verify: ")
+    head.append(result.verdict.upper(), style=_STYLE.get(result.verdict, "bold yellow"))
     head.append(f"  (exit {result.exit_code})", style="dim")
-    console.print(head)
+    return head
+
+
+def render_text(result: VerifyResult, console: Console) -> None:
+    console.print(verdict_line(result))
     for tag, side in (("old", result.old), ("new", result.new)):
         if side:
             console.print(f"  {tag}  {escape(str(side.get('source')))}  "
@@ -95,6 +99,9 @@ def _render_timelines(result: VerifyResult, console: Console) -> None:
             console.print(Text(f"{'':<{label_w - 6}} new  ") + _colour(new), highlight=False)
             if marks.strip():
                 console.print(Text(" " * label_w + marks, style="bold red"))
+    for r in rows:
+        if r.note:
+            console.print(Text("Note: " + r.note, style="dim"), highlight=False)
     used = set("".join(r.old + r.new for r in rows))
     legend: List[str] = []
     for ch, meaning in LEGEND.items():

@@ -19,7 +19,8 @@ JSON schema ``mmgen-migrate.verify/1`` (``VerifyResult.to_json()``)::
                        "old": any, "new": any}, ...],
       "not_verified": [str, ...],      # what could not be replayed, and why
       "notes": [str, ...],             # informational, never affect the verdict
-      "timelines": {name: {"old": str, "new": str, "marks": str}, ...},
+      "timelines": {name: {"old": str, "new": str, "marks": str,
+                           "note": str}, ...},  # note: only when the rows differ unmarked
       "legend": {char: meaning, ...},
       "optimizers": {module: {"old": {...}, "new": {...}}},
       "parameters": {module: {"allclose": bool, "max_abs_diff": float}},
@@ -96,8 +97,29 @@ class Timeline:
     new: str
     marks: str = ""
 
+    @property
+    def note(self) -> str:
+        """Why rows that look different are not marked (``""`` when they
+        look the same or are marked): the reader sees two rows differ and no
+        ``^`` and must not have to guess."""
+        cols = [(o, n) for o, n in zip(self.old, self.new) if o != n]
+        if not cols and len(self.old) == len(self.new) or self.marks.strip():
+            return ""
+        quiet = set("cs·")  # EMA copies, skipped calls, nothing
+        if all(o in quiet and n in quiet for o, n in cols):
+            return (f"{self.name}: the rows differ only in EMA copies (c) and skipped calls (s), "
+                    f"at {len(cols)} iteration{'s' if len(cols) != 1 else ''}: 0.x copies the generator "
+                    "into the EMA every iteration before start_iter, 1.x only when the generator steps; "
+                    "the generator changes only when it steps, so both copies give the same EMA. The "
+                    "averages (a) are compared one by one and match.")
+        return (f"{self.name}: the rows differ at {len(cols)} iteration{'s' if len(cols) != 1 else ''} "
+                "that the comparison does not count as a difference (see the reasons above).")
+
     def to_json(self) -> dict:
-        return {"old": self.old, "new": self.new, "marks": self.marks}
+        out = {"old": self.old, "new": self.new, "marks": self.marks}
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 @dataclass

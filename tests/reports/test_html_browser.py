@@ -85,15 +85,26 @@ def test_page_loads_offline_with_annotated_hunks(browser, report_page, tmp_path)
     assert len(sections) == len(list(ZOO.rglob("*.py")))
     broken = page.find_element(By.CSS_SELECTOR, 'section.file[data-path="misc/broken.py"]')
     assert "missing.py" in broken.find_element(By.CSS_SELECTOR, ".error").text
-    # the review finding is annotated on the hunk that shows its lines, side by side
+    # the review finding is annotated on the hunk of the statement it wrote
+    # (one hunk per statement), and the hunk of the 0.x statement it read
+    # points there
     odd = page.find_element(By.CSS_SELECTOR, 'section.file[data-path="misc/cgan_odd.py"]')
-    review = odd.find_element(By.CSS_SELECTOR, '.hunk .ann[data-severity="review"][data-rule="STP001"]')
+    (review,) = odd.find_elements(By.CSS_SELECTOR, '.hunk .ann:not(.ref)[data-severity="review"][data-rule="STP001"]')
     assert "does not divide" in review.text and "model.discriminator_steps" in review.text
     hunk = review.find_element(By.XPATH, "./ancestor::div[contains(@class,'hunk')]")
-    old_cells = [c.text for c in hunk.find_elements(By.CSS_SELECTOR, "td.old.del")]
     new_cells = [c.text for c in hunk.find_elements(By.CSS_SELECTOR, "td.new.ins")]
-    assert "train_cfg = dict(disc_steps=3, batch_accumulation_steps=2)" in old_cells
     assert any("discriminator_steps=1.5," in c for c in new_cells)
+    old_cells = [c.text for c in hunk.find_elements(By.CSS_SELECTOR, "td.old.del")]
+    assert old_cells == ["model = dict(type='BasiccGAN', generator=dict(type='G'), discriminator=dict(type='D'))"]
+    (ref,) = odd.find_elements(By.CSS_SELECTOR, '.hunk .ann.ref[data-rule="STP001"][data-severity="review"]')
+    assert "annotated at new lines 1–4" in ref.text
+    read = ref.find_element(By.XPATH, "./ancestor::div[contains(@class,'hunk')]")
+    assert [c.text for c in read.find_elements(By.CSS_SELECTOR, "td.old.del")] == [
+        "train_cfg = dict(disc_steps=3, batch_accumulation_steps=2)"]
+    # the old `optimizer` sits next to the new `optim_wrapper` that replaced it
+    rows = [[c.text for c in tr.find_elements(By.CSS_SELECTOR, "td.old, td.new")]
+            for tr in odd.find_elements(By.CSS_SELECTOR, "tr.replace")]
+    assert [r for r in rows if r[0].startswith("optimizer = dict(")][0][1] == "optim_wrapper = dict("
     page.save_screenshot(str(tmp_path / "report.png"))
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
@@ -148,3 +159,48 @@ def test_verify_timelines_are_shown(browser, zoo_results, tmp_path):
     timelines = [t.text for t in block.find_elements(By.CSS_SELECTOR, "pre.timeline")]
     assert any("old   SSSS·S" in t and "new   SSS·SS" in t for t in timelines)
     page.save_screenshot(str(tmp_path / "verify.png"))
+
+
+def test_tree_of_110_configs(browser, tmp_path):
+    """A zoo-sized tree: the page loads offline, every shared message is
+    filled in, each annotation sits on the hunk that shows the lines of the
+    statement it explains (one hunk per statement), and the review shortcut
+    leaves exactly the files that need a look."""
+    from report_helpers import generate_tree
+
+    root = tmp_path / "configs"
+    kinds = generate_tree(root)
+    html, data = tmp_path / "tree.html", tmp_path / "tree.json"
+    r = CliRunner().invoke(cli, ["convert", str(root), "--check", "--report", str(html), "--report", str(data),
+                                 "--isolated", "--select", "OPT,STP"])
+    assert r.exit_code == 2, r.output
+    import json
+
+    doc = json.loads(data.read_text())
+    page = _open(browser, html)
+    assert page.execute_script("return performance.getEntriesByType('resource').length") == 0
+    assert len(page.find_elements(By.CSS_SELECTOR, "section.file")) == len(doc["files"]) > 110
+    assert page.execute_script(
+        "return Array.from(document.querySelectorAll('.msg')).filter(m => !m.textContent.trim()).length") == 0
+    placed = page.execute_script("""
+        return Array.from(document.querySelectorAll('.hunk:not(.file-level) .ann:not(.ref)')).map(function (a) {
+          var hunk = a.closest('.hunk');
+          var nums = function (sel) {
+            return Array.from(hunk.querySelectorAll(sel)).map(td => Number(td.textContent)).filter(n => n > 0);
+          };
+          return [a.closest('section').dataset.path, a.dataset.index,
+                  nums('tr > td.no:nth-child(1)'), nums('tr > td.no:nth-child(3)')];
+        });""")
+    files = {f["path"]: f for f in doc["files"]}
+    assert len(placed) > 500
+    for path, indices, old_nos, new_nos in placed:
+        for i in indices.split():
+            c = files[path]["changes"][int(i)]
+            if c["new_lines"]:
+                assert c["new_lines"][0] in new_nos, (path, c["rule"], c["new_path"])
+            else:
+                assert set(range(c["old_lines"][0], c["old_lines"][1] + 1)) & set(old_nos), (path, c["rule"])
+    page.find_element(By.ID, "only-attention").click()
+    shown = {s.get_attribute("data-path") for s in _visible(page, "section.file")}
+    assert shown == set(kinds["review"]) | set(kinds["long"]) | set(kinds["failed"])
+    page.save_screenshot(str(tmp_path / "tree.png"))

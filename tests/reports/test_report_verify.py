@@ -36,3 +36,53 @@ def test_verify_results_in_every_report(tmp_path):
     assert "- **verify**: equivalent" in md and "**Verify:** 1 equivalent" in md
     page = reports[2].read_text()
     assert 'class="verdict-equivalent"' in page and timeline["old"] in page
+
+
+BIGGAN = Path(__file__).resolve().parents[2] / "fixtures" / "verify" / "biggan_old.py"
+
+
+@pytest.fixture(scope="module")
+def biggan_runs(tmp_path_factory):
+    """`convert --verify` of a BigGAN config whose EMA copies every iteration
+    before its start in 0.x and only at generator steps in 1.x: once as usual
+    (written to a file), once with -q."""
+    out = tmp_path_factory.mktemp("biggan") / "biggan_1x.py"
+    html = out.parent / "review.html"
+    full = CliRunner().invoke(cli, ["convert", str(BIGGAN), "-o", str(out), "--verify", "--isolated",
+                                    "--report", str(html)])
+    quiet = CliRunner().invoke(cli, ["convert", str(BIGGAN), "--check", "--verify", "--isolated", "-q"])
+    return full, quiet, out, html
+
+
+def test_quiet_still_prints_the_verdict_line(biggan_runs):
+    _, quiet, _, _ = biggan_runs
+    lines = [ln for ln in quiet.stderr.splitlines() if ln.strip()]
+    assert lines == ["biggan_old.py: verify: EQUIVALENT  (exit 0)"]
+
+
+def test_verify_header_names_the_real_files(biggan_runs):
+    full, _, out, _ = biggan_runs
+    assert "<old config>" not in full.stderr and "<new config>" not in full.stderr
+    old_line = next(ln for ln in full.stderr.splitlines() if ln.strip().startswith("old "))
+    new_line = next(ln for ln in full.stderr.splitlines() if ln.strip().startswith("new "))
+    assert str(BIGGAN.name) in old_line and out.name in new_line
+
+
+def test_timeline_explains_ema_rows_that_differ_only_in_copies(biggan_runs):
+    full, _, _, html = biggan_runs
+    rows = {ln.split()[0]: ln for ln in full.stderr.splitlines() if ln.startswith("generator_ema")}
+    assert rows  # the EMA row is there, and its two lines differ without a ^ mark
+    assert "Note: generator_ema: the rows differ only in EMA copies (c)" in full.stderr.replace("\n", " ")
+    assert "0.x copies the generator into the EMA every iteration before start_iter" in html.read_text()
+
+
+def test_timeline_note_only_where_rows_differ_unmarked():
+    from mmgen_migrate.verify.result import Timeline
+
+    assert Timeline("generator", "··S", "··S").note == ""
+    assert Timeline("generator", "··S", "·S·", marks=" ^^").note == ""  # a real difference: marked
+    copies = Timeline("generator_ema", "cccc·a", "·c·c·a")
+    assert "differ only in EMA copies" in copies.note and "at 2 iterations" in copies.note
+    assert copies.to_json()["note"] == copies.note
+    other = Timeline("discriminator", "::S", ":·S")
+    assert "does not count as a difference" in other.note

@@ -126,7 +126,8 @@ def test_report_lists_every_change_with_its_rule(zoo):
     for res in leaves:
         if res.effective.get("model", {}).get("type") == "BasicGaussianDiffusion":
             continue
-        assert all(c.rule in REGISTRY for c in res.changes), res.rel  # no 'internal' (lost setting) entries
+        # no 'internal' (lost setting) entries; the emitter's own notes ('emit') are no rule's
+        assert all(c.rule in REGISTRY or c.rule == "emit" for c in res.changes), res.rel
         old, new = res.effective, res.target
         named = {p[0] for c in res.changes for p in c.old_paths if p}
         for key in old:

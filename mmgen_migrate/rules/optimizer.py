@@ -221,9 +221,7 @@ def _betas_paths(value: Any, path: Path) -> Iterator[Path]:
                 constructor='MultiOptimWrapperConstructor',
                 generator=dict(optimizer=dict(type='Adam', lr=0.0025, betas=(0.0, 0.99))),
                 discriminator=dict(
-                    optimizer=dict(type='Adam', lr=0.002, betas=(0.0, 0.99)),
-                ),
-            )
+                    optimizer=dict(type='Adam', lr=0.002, betas=(0.0, 0.99))))
             """,
         ),
         Valid(

@@ -43,7 +43,8 @@ REF = SECTION + QUALIFIER
 SEP = r"(?:\s*,\s*|\s*/\s*|\s+and\s+)"
 FILE = r"(?<![\w-])(?:(?:\.\./)*docs/)?(?P<file>semantics|mapping|architecture)(?P<md>\.md)?"
 LINK = r"(?:\]\([^)\s]*\))?`*"
-CITATION = re.compile(FILE + LINK + r"(?:[ \t]+(?P<refs>" + REF + r"(?:" + SEP + REF + r")*))?")
+GAP = r"(?:[ \t]*\n[ \t]*(?:#[ \t]*)?|[ \t]+)"  # a space, or a line break (in a comment too)
+CITATION = re.compile(FILE + LINK + r"(?:" + GAP + r"(?P<refs>" + REF + r"(?:" + SEP + REF + r")*))?")
 INVARIANT = re.compile(r"(?<![\w-])(?:(?:\.\./)*docs/)?architecture(?:\.md)?`*\s+invariants?\s+(?P<n>\d+)", re.I)
 ONE_REF = re.compile(r"§\s?(?P<lo>\d+(?:\.\d+)*[a-z]?)(?:\s?[-–]\s?§?(?P<hi>\d+(?:\.\d+)*[a-z]?))?")
 BARE = re.compile(r"§\s?\d+(?:\.\d+)*[a-z]?")
@@ -109,6 +110,8 @@ def check(show_bare: bool = False) -> tuple[list[Citation], list[str]]:
     citations: list[Citation] = []
     bare: list[str] = []
     for path in scanned_files():
+        if path.resolve() == Path(__file__).resolve():
+            continue  # this file's own examples
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:

@@ -1,4 +1,4 @@
-"""Converting a set of config files: the pipeline of architecture.md.
+"""Converting a set of config files: the pipeline of docs/architecture.md.
 
 For each file, in ``_base_`` order (bases first):
 

@@ -12,7 +12,7 @@ SCALER = ("runner", "fp16_loss_scaler")
 
 # 0.x train_step functions that take no `loss_scaler` argument: the runner
 # passing one raised TypeError, so these configs never trained in fp16
-# (semantics.md §5, §8.20).
+# (docs/semantics.md §5, §8.20).
 NO_SCALER_FAMILIES = {fam.PGGAN, fam.SINGAN, fam.MSPIE, fam.TRANSLATION}
 # 0.x generators whose 1.x model (StyleGAN2/StyleGAN3) runs train_step without
 # optim_context (mmagic stylegan2.py), so AmpOptimWrapper never autocasts there
@@ -94,7 +94,7 @@ def fp16_loss_scaler(ctx: MigrationContext) -> None:
     and a float would be a *static* scale, while 0.x used a dynamic scaler
     starting at 512.
 
-    **Exactness.** Always *review* (semantics.md §5, §8.18-20): 0.x had one
+    **Exactness.** Always *review* (docs/semantics.md §5, §8.18-20): 0.x had one
     scaler shared by all modules and updated once per iteration, 1.x has one
     per wrapper updated after each step, so overflow-skipped steps can differ;
     1.x autocasts the whole forward inside `optim_context` (except StyleGAN2/3),
@@ -107,8 +107,8 @@ def fp16_loss_scaler(ctx: MigrationContext) -> None:
     dead key: the scaler is dropped and reported.
 
     **Reference.** MMagic docs, "Migration of AMP" (docs/en/migration/amp.md,
-    whose `loss_scale='dynamic'` example drops `init_scale`); semantics.md §5;
-    mapping.md §2.8, §3a row 8.
+    whose `loss_scale='dynamic'` example drops `init_scale`); docs/semantics.md §5;
+    docs/mapping.md §2.8, §3a row 8.
     """
     scaler = ctx.get(SCALER)
     if scaler is MISSING or fam.family_of(ctx.source) in (fam.DIFFUSION, fam.MODERN):
@@ -215,7 +215,7 @@ def apex_amp(ctx: MigrationContext) -> None:
     (`AmpOptimWrapper`) is the supported replacement, with the numeric
     differences described under AMP001.
 
-    **Reference.** mapping.md §2.8, §3a row 9; semantics.md §5.
+    **Reference.** docs/mapping.md §2.8, §3a row 9; docs/semantics.md §5.
     """
     value = ctx.get(("apex_amp",))
     if value is MISSING or value is None or value is False or value == {}:

@@ -77,14 +77,14 @@ def data_to_dataloaders(ctx: MigrationContext) -> None:
     training set (`build_dataloader(..., shuffle=True)`) and the iteration
     runner re-iterated it endlessly, which is `InfiniteSampler(shuffle=True)`.
     The upstream CycleGAN/Pix2Pix ports never set `batch_size` and inherited
-    4 from their dataset base instead of the 0.x batch of 1 (mapping.md §3
+    4 from their dataset base instead of the 0.x batch of 1 (docs/mapping.md §3
     row 1): this rule always writes the effective 0.x value.
 
     **Exactness.** Exact for the batch size (the per-GPU batch, as
     `samples_per_gpu` was). Other loader settings without an MMEngine twin
     are *unsupported*.
 
-    **Reference.** mapping.md §2.9, §3 row 1, §4 rule 8; MMEngine
+    **Reference.** docs/mapping.md §2.9, §3 row 1, §4 rule 8; MMEngine
     `Runner.build_dataloader`, `InfiniteSampler`.
     """
     if fam.training_refused(ctx.source) or "data" not in ctx.cfg:
@@ -500,7 +500,7 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
     Different normalisation in the train and val pipelines is *review* (the
     data preprocessor has one).
 
-    **Reference.** mapping.md §2.2, §2.9; mmagic 1.2.0 `datasets/*.py`,
+    **Reference.** docs/mapping.md §2.2, §2.9; mmagic 1.2.0 `datasets/*.py`,
     `datasets/transforms/*.py`, `models/data_preprocessors/data_preprocessor.py`.
     """
     if fam.training_refused(ctx.source):

@@ -188,7 +188,7 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
     *unsupported*. `use_ema=True` without a hook (0.x never updated that
     EMA) is *review*.
 
-    **Reference.** semantics.md §3, §8.10-14; mapping.md §2.5, §3a rows 5-7;
+    **Reference.** docs/semantics.md §3, §8.10-14; docs/mapping.md §2.5, §3a rows 5-7;
     MMagic `models/base_models/base_gan.py` (`_init_ema_model`, `train_step`),
     `models/base_models/average_model.py`.
     """
@@ -363,7 +363,7 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
                  "discriminator_steps × accumulative_counts")
     if start == 0:
         start_msg += ("; 1.x's first update is a hard copy of the generator where 0.x averaged it into the "
-                      "initial weights (semantics.md §8.12): the EMAs differ by a transient that decays by the "
+                      "initial weights (docs/semantics.md §8.12): the EMAs differ by a transient that decays by the "
                       "0.x momentum at every update")
     if "start_iter" in hook and start1 == start and start_note is None:
         ctx.move(path + ("start_iter",), base + ("start_iter",), start_msg, severity=sched_sev)
@@ -435,7 +435,7 @@ def _consume_use_ema(ctx: MigrationContext, use_ema, *, hook_present: bool) -> N
         ctx.drop(USE_EMA, "use_ema is decided with the EMA hook in the configs that inherit this file")
     elif use_ema:
         ctx.drop(USE_EMA, "use_ema=True but no EMA hook: 0.x kept a generator_ema that was never updated "
-                          "(semantics.md §8.14); 1.x has an EMA only with model.ema_config, none is added",
+                          "(docs/semantics.md §8.14); 1.x has an EMA only with model.ema_config, none is added",
                  severity=Severity.REVIEW)
     else:
         ctx.drop(USE_EMA, "use_ema=False: no EMA in 1.x either (no model.ema_config)")

@@ -229,7 +229,7 @@ def evaluation_to_evaluators(ctx: MigrationContext) -> None:
     Configs without an `evaluation` hook get no validation loop (as in 0.x;
     the upstream port added validation every 10000 iterations).
 
-    **Reference.** mapping.md §2.9, §4 rule 8; MMagic docs "Migration of
+    **Reference.** docs/mapping.md §2.9, §4 rule 8; MMagic docs "Migration of
     Evaluation and Testing Settings"; mmagic 1.2.0 `evaluation/metrics/*.py`,
     `engine/runner/multi_loops.py`.
     """
@@ -405,7 +405,7 @@ def visualization_hooks(ctx: MigrationContext) -> None:
     when they are not the defaults). A hook of another model family is
     *unsupported*.
 
-    **Reference.** mapping.md §2.9; mmagic 1.2.0
+    **Reference.** docs/mapping.md §2.9; mmagic 1.2.0
     `engine/hooks/visualization_hook.py`, `engine/hooks/pggan_fetch_data_hook.py`.
     """
     if fam.training_refused(ctx.source):

@@ -1,5 +1,5 @@
 """Model families: which 0.x ``train_step`` a config runs, and so which
-``train_cfg`` keys it honours (semantics.md §2)."""
+``train_cfg`` keys it honours (docs/semantics.md §2)."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def family_of(cfg: dict) -> str:
 
 def training_refused(cfg: dict) -> bool:
     """True for configs whose training settings must not be converted (MOD005:
-    a diffusion model has no 1.x training path, semantics.md §2.7).  Every rule
+    a diffusion model has no 1.x training path, docs/semantics.md §2.7).  Every rule
     that converts a training setting (optimizer, steps, EMA, AMP, schedule)
     returns early on these, so the file keeps them as-is next to MOD005's
     *unsupported* markers."""

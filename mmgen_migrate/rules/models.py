@@ -18,7 +18,7 @@ from .base import Example, MigrationContext, Valid, rule
 
 LOSS_KEYS = ("gan_loss", "disc_auxiliary_loss", "gen_auxiliary_loss")
 
-# 0.x generator type -> 1.x model type, for BasiccGAN (mapping.md §2.1)
+# 0.x generator type -> 1.x model type, for BasiccGAN (docs/mapping.md §2.1)
 CONDITIONAL_BY_GENERATOR = {
     "BigGANGenerator": "BigGAN",
     "BigGANDeepGenerator": "BigGAN",
@@ -211,14 +211,14 @@ def model_type(ctx: MigrationContext) -> None:
     hard-codes its adversarial loss (`disc_loss`/`gen_loss` in
     `mmagic/models/editors/<name>/<name>.py`), so the class *is* the loss.
     The upstream hand port picked `DCGAN` for two hinge-loss GGAN configs
-    (mapping.md §3 row 2), silently training with BCE: this rule decides by
+    (docs/mapping.md §3 row 2), silently training with BCE: this rule decides by
     `gan_type`, never by architecture.
 
     **Exactness.** Exact when the 0.x loss matches the class's hard-coded loss
     (checked by MOD002). A generator/loss combination with no 1.x class is
     *unsupported* and kept as-is. Diffusion models are refused by MOD005.
 
-    **Reference.** mapping.md §2.1, §3 row 2, §4 rule 7; MMagic 1.2.0
+    **Reference.** docs/mapping.md §2.1, §3 row 2, §4 rule 7; MMagic 1.2.0
     `mmagic/models/editors/{dcgan,lsgan,ggan,wgan_gp,biggan,sagan}`.
     """
     family = fam.family_of(ctx.source)
@@ -330,8 +330,8 @@ def gan_loss_to_loss_config(ctx: MigrationContext) -> None:
     ignore a key they do not read. The upstream WGAN-GP port wrote
     `gp_loss_weight=50`, which `wgan_gp.py` never reads
     (`loss_config.get('loss_weight', 10)`), so that config trained with a GP
-    weight of 10 (mapping.md §3 row 3). StyleGAN2's `norm_mode` default
-    changed from the 0.x config's `'HWC'` to `'pixel'` (semantics.md §6.4).
+    weight of 10 (docs/mapping.md §3 row 3). StyleGAN2's `norm_mode` default
+    changed from the 0.x config's `'HWC'` to `'pixel'` (docs/semantics.md §6.4).
 
     **Exactness.** Exact when every 0.x term has its 1.x twin with the same
     value. A 0.x loss term or setting the 1.x class cannot express (another
@@ -339,7 +339,7 @@ def gan_loss_to_loss_config(ctx: MigrationContext) -> None:
     extra auxiliary loss) is *unsupported*: the loss keys are kept and marked.
     Adding a zero-weight R1/PL term is *review* (same maths, extra compute).
 
-    **Reference.** mapping.md §2.1, §3 row 3, §4 rule 7; semantics.md §6.4;
+    **Reference.** docs/mapping.md §2.1, §3 row 3, §4 rule 7; docs/semantics.md §6.4;
     mmagic 1.2.0 `wgan_gp.py` L29-30, `stylegan2.py` L92-101,
     `cyclegan.py` L114-126, `pix2pix.py` L23, `pggan.py` L246-303.
     """
@@ -459,7 +459,7 @@ def _stylegan2(new, disc_aux, gen_aux, loss_config, problems, notes) -> None:
         if isinstance(info, dict) and "loss_scaler" in info:
             loss_config["scale_r1_loss"] = True
             notes.append("0.x scaled the R1 loss with the fp16 loss scaler: `scale_r1_loss=True`, which "
-                         "stylegan2.py reads but never uses (semantics.md §5)")
+                         "stylegan2.py reads but never uses (docs/semantics.md §5)")
     else:
         loss_config.update(r1_loss_weight=0.0)
         notes.append("0.x had no R1 penalty; 1.x always adds one, so its weight is set to 0")
@@ -638,7 +638,7 @@ def data_preprocessor(ctx: MigrationContext) -> None:
     a file that defines the model's type (a `_base_` model file, not a child
     that overrides one key).
 
-    **Reference.** mapping.md §2.2; mmagic 1.2.0 `DataPreprocessor.__init__`.
+    **Reference.** docs/mapping.md §2.2; mmagic 1.2.0 `DataPreprocessor.__init__`.
     """
     family = fam.family_of(ctx.source)
     if family in (fam.MODERN, fam.DIFFUSION, fam.UNKNOWN):
@@ -740,7 +740,7 @@ SINGAN_BETAS = (0.5, 0.999)  # hard-coded in 0.x mmgen/models/gans/singan.py tra
 def family_train_cfg(ctx: MigrationContext) -> None:
     """
     **What it does.** Moves the family-specific 0.x `train_cfg` keys
-    (semantics.md §2, mapping.md §2.1/§2.3):
+    (docs/semantics.md §2, docs/mapping.md §2.1/§2.3):
 
     - PGGAN / StyleGANv1: `nkimgs_per_scale`, `transition_kimgs`,
       `interp_real`, `prev_stage` → model kwargs; `optimizer_cfg` → the
@@ -779,7 +779,7 @@ def family_train_cfg(ctx: MigrationContext) -> None:
     *unsupported*. The SinGAN iteration accounting (`max_iters × disc_steps`)
     is the schedule rule's.
 
-    **Reference.** semantics.md §2.3-2.6, §6.1-6.3; mapping.md §2.1, §2.3.
+    **Reference.** docs/semantics.md §2.3-2.6, §6.1-6.3; docs/mapping.md §2.1, §2.3.
     """
     family = fam.family_of(ctx.source)
     if family in (fam.MODERN, fam.DIFFUSION):
@@ -942,7 +942,7 @@ TRAINING_KEYS = ("optimizer", "optim_wrapper", "train_cfg", "total_iters", "lr_c
             """,
             after="""
             num_timesteps = 4000
-            # mmgen-migrate: MOD005 unsupported: BasicGaussianDiffusion (Improved-DDPM) has no training path in MMagic 1.x: ADM.train_step calls DDPMDiffusionScheduler.sample_timestep/training_loss, which raise NotImplementedError, and it uses attributes the class never defines (semantics.md §2.7); training settings left untouched
+            # mmgen-migrate: MOD005 unsupported: BasicGaussianDiffusion (Improved-DDPM) has no training path in MMagic 1.x: ADM.train_step calls DDPMDiffusionScheduler.sample_timestep/training_loss, which raise NotImplementedError, and it uses attributes the class never defines (docs/semantics.md §2.7); training settings left untouched
             model = dict(type='BasicGaussianDiffusion', num_timesteps=num_timesteps,
                          denoising=dict(type='DenoisingUnet', image_size=32))
             # mmgen-migrate: MOD005 unsupported: `optimizer` belongs to a model MMagic 1.x cannot train: not converted
@@ -974,7 +974,7 @@ def refuse_diffusion_training(ctx: MigrationContext) -> None:
     `training_loss()`, which raise `NotImplementedError`
     (`ddpm_scheduler.py`), and uses `self.denoising_ema`, `self.ema_start`…
     which are never defined; `editors/ddpm/` holds only UNet blocks. The
-    upstream team did not port these configs (mapping.md §1). Emitting a 1.x
+    upstream team did not port these configs (docs/mapping.md §1). Emitting a 1.x
     config would only move the failure to the first training iteration.
 
     **Exactness.** Nothing is converted, so nothing is approximated: the
@@ -982,7 +982,7 @@ def refuse_diffusion_training(ctx: MigrationContext) -> None:
     the weights needs a hand-written ADM config (`guided_diffusion`), which is a
     different model definition.
 
-    **Reference.** semantics.md §2.7 and §8 item 7; mapping.md §1, §2.1.
+    **Reference.** docs/semantics.md §2.7 and §8 item 7; docs/mapping.md §1, §2.1.
     """
     if fam.family_of(ctx.source) != fam.DIFFUSION:
         return
@@ -991,7 +991,7 @@ def refuse_diffusion_training(ctx: MigrationContext) -> None:
         ("model",),
         "BasicGaussianDiffusion (Improved-DDPM) has no training path in MMagic 1.x: ADM.train_step calls "
         "DDPMDiffusionScheduler.sample_timestep/training_loss, which raise NotImplementedError, and it uses "
-        "attributes the class never defines (semantics.md §2.7); training settings left untouched",
+        "attributes the class never defines (docs/semantics.md §2.7); training settings left untouched",
     )
     for key in TRAINING_KEYS:
         if key in ctx.source:
@@ -1049,12 +1049,12 @@ def biggan_init_cfg(ctx: MigrationContext) -> None:
     `init_type` argument (building them with one raises `TypeError`); their
     `init_weights` reads the scheme from `init_cfg['type']` (`'ortho'`,
     `'N02'`, `'xavier'`) or loads a `'Pretrained'` checkpoint. The upstream
-    port made the same change by hand (mapping.md §2.1).
+    port made the same change by hand (docs/mapping.md §2.1).
 
     **Exactness.** Exact: same initialisation scheme. `init_type` and
     `pretrained` together is *unsupported* (1.x takes one `init_cfg`).
 
-    **Reference.** mapping.md §2.1; mmagic 1.2.0
+    **Reference.** docs/mapping.md §2.1; mmagic 1.2.0
     `models/editors/biggan/biggan_generator.py` `init_weights`.
     """
     model = ctx.get(("model",), None)

@@ -128,7 +128,7 @@ def optimizer_to_optim_wrapper(ctx: MigrationContext) -> None:
     optimizer dict is moved to the wrapper and marked *review*.
 
     **Reference.** MMagic docs, "Migration of Optimizers"
-    (docs/en/migration/optimizers.md); semantics.md §1.3.
+    (docs/en/migration/optimizers.md); docs/semantics.md §1.3.
     """
     cfg = ctx.cfg
     key = "optimizer"

@@ -124,7 +124,7 @@ def hooks_to_default_hooks(ctx: MigrationContext) -> None:
     iteration-based (`DynamicIterBasedRunner`), so logs count iterations.
     The mapping keeps the 0.x values: the upstream hand port replaced
     checkpoint intervals and `max_keep_ckpts` by its runtime defaults in 36
-    configs (mapping.md §2.9).
+    configs (docs/mapping.md §2.9).
 
     **Exactness.** Exact (no effect on training maths). A checkpoint hook
     without `by_epoch=False` is *review*: neither version saves by epoch in an
@@ -133,7 +133,7 @@ def hooks_to_default_hooks(ctx: MigrationContext) -> None:
     `checkpoint_config`; a `log_config` in another file becomes an override
     of `default_hooks.logger` in the config that inherits both.
 
-    **Reference.** mapping.md §2.9, §4 rule 8; MMEngine `CheckpointHook`,
+    **Reference.** docs/mapping.md §2.9, §4 rule 8; MMEngine `CheckpointHook`,
     `LoggerHook`, `LogProcessor`.
     """
     if "checkpoint_config" in ctx.cfg:
@@ -273,12 +273,12 @@ def env_settings(ctx: MigrationContext) -> None:
 
     **Why.** MMEngine's `Runner.setup_env` reads only `env_cfg`. The upstream
     runtime base also kept the 0.x top-level keys, where nothing reads them
-    (mapping.md §3c).
+    (docs/mapping.md §3c).
 
     **Exactness.** Exact. The defaults agree (`cudnn_benchmark` False,
     `fork`, 0 OpenCV threads, `nccl`), so an absent key stays absent.
 
-    **Reference.** mapping.md §2.9; MMEngine `Runner.setup_env`,
+    **Reference.** docs/mapping.md §2.9; MMEngine `Runner.setup_env`,
     `mmengine/utils/dl_utils/setup_env.py`.
     """
     moves = (
@@ -345,10 +345,10 @@ def resume_from(ctx: MigrationContext) -> None:
     **Exactness.** Exact. 0.x resume restored the iteration, the optimizers
     and (for PGGAN) the growth stage; MMEngine restores iteration, optimizer
     wrappers and schedulers. The 1.x discriminator accumulation counter
-    restarts at the resume point (semantics.md §8 item 8), flagged by STP001
+    restarts at the resume point (docs/semantics.md §8 item 8), flagged by STP001
     where accumulation is used.
 
-    **Reference.** mapping.md §2.9, §4 rule 8; MMEngine `Runner.load_or_resume`.
+    **Reference.** docs/mapping.md §2.9, §4 rule 8; MMEngine `Runner.load_or_resume`.
     """
     if "resume_from" not in ctx.cfg:
         return
@@ -451,7 +451,7 @@ def runner_and_ddp(ctx: MigrationContext) -> None:
     **Exactness.** Exact: gradients are averaged across processes either way.
     A workflow with another phase than `train` is *unsupported*.
 
-    **Reference.** mapping.md §2.9, §4 rule 8; MMEngine `Runner.wrap_model`,
+    **Reference.** docs/mapping.md §2.9, §4 rule 8; MMEngine `Runner.wrap_model`,
     `model/wrappers/distributed.py` `MMDistributedDataParallel.train_step`.
     """
     cfg = ctx.cfg
@@ -556,7 +556,7 @@ def default_scope(ctx: MigrationContext) -> None:
     which no MMagic registry builds, so the scope would make it look like a
     1.x config.
 
-    **Reference.** mapping.md §2.9 (new keys); MMEngine `Registry` scopes.
+    **Reference.** docs/mapping.md §2.9 (new keys); MMEngine `Registry` scopes.
     """
     current = ctx.get(("default_scope",), None)
     if current == "mmagic":

@@ -85,13 +85,13 @@ def total_iters_to_train_loop(ctx: MigrationContext) -> None:
     `train_step` on one data batch in both versions, so the count is not
     rescaled by accumulation or `disc_steps`, with one exception: a 0.x SinGAN
     iteration ran `disc_steps` D steps and the G steps, a 1.x SinGAN iteration
-    runs one D step (semantics.md §2.4).
+    runs one D step (docs/semantics.md §2.4).
 
     **Exactness.** Exact (SinGAN included: the number of D/G steps per stage
     and in total is unchanged; SinGAN's other timing differences are reported
     by the model rules).
 
-    **Reference.** mapping.md §2.6, §4 rule 4; semantics.md §2.4; MMEngine
+    **Reference.** docs/mapping.md §2.6, §4 rule 4; docs/semantics.md §2.4; MMEngine
     `Runner.build_train_loop`.
     """
     if _refused(ctx):
@@ -128,7 +128,7 @@ def total_iters_to_train_loop(ctx: MigrationContext) -> None:
             return
         ctx.put(("train_cfg", "max_iters"), total * d,
                 f"a 0.x SinGAN iteration ran {d} D steps; a 1.x iteration runs one, so the run is {d}× as many "
-                "iterations for the same number of updates (semantics.md §2.4)",
+                "iterations for the same number of updates (docs/semantics.md §2.4)",
                 inputs=[("total_iters",)], note=f"0.x total_iters={total} × disc_steps={d}")
     else:
         ctx.move(("total_iters",), ("train_cfg", "max_iters"),
@@ -297,7 +297,7 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
     (`ParamSchedulerHook`), so the lr used in iteration `i` has been stepped
     `i` times. `DynamicIterBasedRunner` (and mmcv's `IterBasedRunner`) call
     `before_epoch`, never `before_train_epoch`, so a `by_epoch=True` policy
-    never changed the lr in 0.x (semantics.md §1.1).
+    never changed the lr in 0.x (docs/semantics.md §1.1).
 
     **Exactness.** Exact per iteration for `step`, `Exp`, `Poly`,
     `CosineAnnealing`, `CosineRestart` (with restart weights of 1, or a
@@ -307,14 +307,14 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
     schedulers have no floor). Dropping a `by_epoch=True` schedule is
     *review* (it keeps what 0.x really did: a constant lr). `Linear` is
     *review*: `LinearLrInterval` lags one iteration and sets
-    `lr × start_factor` for one iteration at `begin` (semantics.md §4).
+    `lr × start_factor` for one iteration at `begin` (docs/semantics.md §4).
     SinGAN and PGGAN schedule their lr inside the model/constructor: a
     global schedule is *unsupported* there. `exp` warmup, `warmup_by_epoch`
     and other policies (`Inv`, `FlatCosineAnnealing`, `Cyclic`, `OneCycle`,
     ...) are *unsupported*: no conversion is written, `lr_config` stays in
     the file with a marker.
 
-    **Reference.** semantics.md §4, §8.15-17; mapping.md §2.7, §4 rule 5;
+    **Reference.** docs/semantics.md §4, §8.15-17; docs/mapping.md §2.7, §4 rule 5;
     mmcv `runner/hooks/lr_updater.py`; MMEngine `optim/scheduler/lr_scheduler.py`;
     MMagic `engine/schedulers/linear_lr_scheduler_with_interval.py`.
     """
@@ -336,7 +336,7 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
         ctx.flag(("lr_config",),
                  "SinGAN builds its per-stage MultiStepLR inside the model and PGGAN's per-scale lr comes from "
                  "PGGANOptimWrapperConstructor's lr_schedule: a global 1.x param_scheduler would apply on top "
-                 "(semantics.md §4, §8.17); convert this schedule by hand")
+                 "(docs/semantics.md §4, §8.17); convert this schedule by hand")
         return
     if not isinstance(lr, dict):
         ctx.flag(("lr_config",), f"`lr_config` is a {type(lr).__name__}, not a dict")
@@ -351,7 +351,7 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
             f"`lr_config` policy {policy!r} with by_epoch=True"
             + ("" if "by_epoch" in lr else " (mmcv's default)")
             + ": the 0.x runner never calls before_train_epoch, so this schedule never changed the lr "
-            "(constant lr in 0.x, semantics.md §1.1); dropped so 1.x trains as 0.x really did",
+            "(constant lr in 0.x, docs/semantics.md §1.1); dropped so 1.x trains as 0.x really did",
             severity=Severity.REVIEW,
         )
         return
@@ -496,7 +496,7 @@ def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs
         findings.append(
             "LinearLrInterval reads the iteration just finished when it steps, so every lr change lands one "
             "iteration later than in 0.x, and at iteration `begin` the lr is lr × start_factor for one "
-            "iteration (semantics.md §4)")
+            "iteration (docs/semantics.md §4)")
     # Fixed: no main scheduler
     if main is not None:
         schedulers.append(main)

@@ -124,11 +124,11 @@ def gan_steps_and_accumulation(ctx: MigrationContext) -> None:
     changes the generator period (or gives 0, a `ZeroDivisionError` at the first
     iteration), so the rule writes the fraction `d / A` instead: 1.x only uses
     `discriminator_steps × accumulative_counts` as a modulus, so the fraction
-    reproduces 0.x exactly (semantics.md §7). This is undocumented upstream
+    reproduces 0.x exactly (docs/semantics.md §7). This is undocumented upstream
     behaviour, so it is marked *review*. Accumulation with D steps counted
-    from process start can drift on resume (semantics.md §8.8).
+    from process start can drift on resume (docs/semantics.md §8.8).
 
-    **Reference.** MMagic docs, "Migration of Optimizers"; semantics.md §2, §7, §8.
+    **Reference.** MMagic docs, "Migration of Optimizers"; docs/semantics.md §2, §7, §8.
     """
     train_cfg = ctx.get(("train_cfg",), None)
     if not isinstance(train_cfg, dict):
@@ -215,7 +215,7 @@ def _conditional(ctx: MigrationContext, values: dict, *, assumed: bool) -> None:
                 f"batch_accumulation_steps={a} does not divide disc_steps={d}: the integer rule would "
                 + ("give 0 (ZeroDivisionError in BaseGAN.train_step)" if d < a else "change the generator period")
                 + f"; the fraction {dk!r} reproduces 0.x exactly because 1.x only uses "
-                "discriminator_steps × accumulative_counts as a modulus (semantics.md §7)"
+                "discriminator_steps × accumulative_counts as a modulus (docs/semantics.md §7)"
             )
             dsev = Severity.REVIEW
         else:
@@ -306,7 +306,7 @@ def _translation(ctx: MigrationContext, values: dict) -> None:
             "translation models read discriminator_steps from the model"
             + (
                 f"; with disc_steps={d} the generator updates at i % {d} == 0 in 0.x but "
-                f"(i+1) % {d} == 0 in 1.x: same count, shifted phase (semantics.md §2.6)"
+                f"(i+1) % {d} == 0 in 1.x: same count, shifted phase (docs/semantics.md §2.6)"
                 if d > 1
                 else ""
             ),

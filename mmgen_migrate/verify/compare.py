@@ -2,7 +2,7 @@
 
 Observations come first (what the runs did); each is followed by a
 diagnosis naming the config keys that explain it, derived from the
-conversion rules of semantics §3, §7, §8.
+conversion rules of docs/semantics.md §3, §7, §8.
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class Comparison:
 # ---------------------------------------------------------------------------
 
 def compare_static(legacy: LegacySpec, modern: ModernSpec, cmp: Comparison, amp_runnable: bool):
-    # Training length (SinGAN: one 0.x iteration = Dk 1.x iterations, §2.4).
+    # Training length (SinGAN: one 0.x iteration = Dk 1.x iterations, docs/semantics.md §2.4).
     if legacy.total_iters is not None and modern.max_iters is not None:
         want = legacy.total_iters
         if legacy.family == "singan" and isinstance(modern.discriminator_steps, int):
@@ -84,7 +84,7 @@ def compare_static(legacy: LegacySpec, modern: ModernSpec, cmp: Comparison, amp_
                 f"batch size: 0.x data.samples_per_gpu={legacy.batch_size}, 1.x "
                 f"train_dataloader.batch_size={modern.batch_size}",
                 old=legacy.batch_size, new=modern.batch_size)
-    # AMP mapping (semantics §5, §8.18).
+    # AMP mapping (docs/semantics.md §5, §8.18).
     amp_keys = [k for k in modern.wrappers if modern.amp(k)]
     if legacy.fp16 is None and amp_keys:
         cmp.add("amp", f"1.x uses AmpOptimWrapper for {', '.join(amp_keys)} but the 0.x config has "
@@ -125,12 +125,12 @@ def compare_static(legacy: LegacySpec, modern: ModernSpec, cmp: Comparison, amp_
     elif legacy.fp16 is not None and amp_keys:
         cmp.notes.append(
             "AMP replayed on CUDA: 0.x shares one GradScaler updated once per iteration; 1.x has one "
-            "per wrapper updated after each step and autocasts the forward (semantics §5), so "
+            "per wrapper updated after each step and autocasts the forward (docs/semantics.md §5), so "
             "parameters are compared with a relaxed tolerance")
 
 
 # ---------------------------------------------------------------------------
-# Expected 1.x values for the 0.x schedule (semantics §7, §8.1-2)
+# Expected 1.x values for the 0.x schedule (docs/semantics.md §7, §8.1-2)
 # ---------------------------------------------------------------------------
 
 def expected(legacy: LegacySpec) -> dict:
@@ -187,7 +187,7 @@ def _diagnose_steps(legacy: LegacySpec, modern: ModernSpec, module: str, kind: s
         if legacy.family == "translation" and d > 1:
             out.append(f"0.x {legacy.model_type} trains G when i % {d} == 0, 1.x when "
                        f"(i+1) % {_fmt(P)} == 0: no 1.x setting reproduces the 0.x phase "
-                       "(semantics §2.6)")
+                       "(docs/semantics.md §2.6)")
         if legacy.family == "translation" and modern.disc_init_steps != legacy.disc_init_steps:
             out.append(f"model.disc_init_steps={modern.disc_init_steps}, 0.x "
                        f"disc_init_steps={legacy.disc_init_steps}")
@@ -456,7 +456,7 @@ def _scheduler_types(modern: ModernSpec) -> List[str]:
 
 
 def _lr_known(legacy, modern, lo, ln, diff) -> Tuple[bool, str]:
-    """LinearLrInterval lags one iteration and glitches at ``begin`` (§4)."""
+    """LinearLrInterval lags one iteration and glitches at ``begin`` (docs/semantics.md §4)."""
     if not (legacy.lr is not None and legacy.lr.policy == "Linear"
             and "LinearLrInterval" in _scheduler_types(modern)):
         return False, ""
@@ -465,7 +465,7 @@ def _lr_known(legacy, modern, lo, ln, diff) -> Tuple[bool, str]:
         return True, ("MMagic's LinearLrInterval reads the iteration that just finished, so every "
                       "decay lands one iteration late, and it multiplies the lr by start_factor for "
                       "one iteration at `begin`; no 1.x setting reproduces 0.x's Linear policy "
-                      "exactly (semantics §4)")
+                      "exactly (docs/semantics.md §4)")
     return False, ""
 
 
@@ -583,7 +583,7 @@ def ema_event_differences(legacy: LegacySpec, modern: ModernSpec, events_old, ev
     P = modern.gen_period or 1
     cfg = modern.ema_config or {}
     e0 = legacy.ema
-    # 0.x interval=1 with P > 1 has no exact 1.x form (semantics §3.3); the
+    # 0.x interval=1 with P > 1 has no exact 1.x form (docs/semantics.md §3.3); the
     # best conversion averages once per phase with momentum 1 - m0**P.
     compensated = e0.interval == 1 and P != 1 and e0.policy == "fixed"
     target = (lambda w: 1 - (1 - w) ** P) if compensated else (lambda w: w)
@@ -601,13 +601,13 @@ def ema_event_differences(legacy: LegacySpec, modern: ModernSpec, events_old, ev
             known = True
             msg += (f". At iteration {i0} 1.x makes its first update_parameters call, which is a hard "
                     "copy, while 0.x (start_iter=0) already averages; no 1.x setting reproduces this "
-                    "(semantics §3.2)")
+                    "(docs/semantics.md §3.2)")
         elif e0.interval == 1 and P != 1:
             known = True
             msg += (f". 0.x interval=1 averages every iteration, but 1.x averages once per generator "
                     f"phase (every {_fmt(P)} iterations): no 1.x schedule has the same event count; "
                     f"the values match at cycle ends only with momentum = 1 − m0**{_fmt(P)} = "
-                    f"{_fmt(1 - e0.momentum ** P)} (semantics §3.3)")
+                    f"{_fmt(1 - e0.momentum ** P)} (docs/semantics.md §3.3)")
             if e0.policy == "fixed" and _close(float(cfg.get("momentum", 0.0002)),
                                                1 - e0.momentum ** P, 1e-6):
                 msg += "; model.ema_config.momentum already uses that compensation"

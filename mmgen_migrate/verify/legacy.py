@@ -1,7 +1,7 @@
 """Replay of MMGeneration 0.x training (no MMGeneration import).
 
 Each family's ``train_step`` control flow is written out from the facts in
-``semantics.md`` (cited per block): when zero_grad, backward (loss divided
+``docs/semantics.md`` (cited per block): when zero_grad, backward (loss divided
 by the accumulation count) and step happen for each module, the generator
 inner loop, the runner's per-iteration order (lr hook before ``train_step``,
 ``loss_scaler.update()`` and the EMA hook after it), driving real
@@ -40,7 +40,7 @@ def build_torch_optimizer(cfg: dict, module: nn.Module) -> torch.optim.Optimizer
 
 
 class LegacyEmaHook:
-    """0.x ``ExponentialMovingAverageHook.after_train_iter`` (semantics §3.1).
+    """0.x ``ExponentialMovingAverageHook.after_train_iter`` (docs/semantics.md §3.1).
 
     Before ``start_iter`` every parameter and buffer is copied; afterwards,
     every ``interval`` iterations, ``ema = orig + (ema - orig) * m`` with
@@ -123,7 +123,7 @@ def run_legacy(spec: LegacySpec, iters: int, init: Dict[str, torch.Tensor],
     i = -1
     try:
         for i in range(iters):
-            # before_train_iter: the lr hook sets lr = f(i) (semantics §4).
+            # before_train_iter: the lr hook sets lr = f(i) (docs/semantics.md §4).
             if spec.lr is not None:
                 for k, opt in optimizers.items():
                     for g, base in zip(opt.param_groups, base_lrs[k]):
@@ -132,8 +132,8 @@ def run_legacy(spec: LegacySpec, iters: int, init: Dict[str, torch.Tensor],
                           for k, opt in optimizers.items()})
             step_fn(spec, model, optimizers, i, streams, scaler)
             if scaler is not None:
-                scaler.update()           # once per iteration, by the runner (§1.1)
-            if hook is not None:          # after_train_iter (§3.1)
+                scaler.update()           # once per iteration, by the runner (docs/semantics.md §1.1)
+            if hook is not None:          # after_train_iter (docs/semantics.md §3.1)
                 hook.after_train_iter(i, gen, ema_net)
             rec.end(ema_net)
     except Exception as e:  # the 0.x code path itself fails
@@ -154,7 +154,7 @@ def _step(opt, scaler):
 
 
 def _basic_cgan_step(spec: LegacySpec, model, optimizers, i, streams: Streams, scaler):
-    """0.x ``BasiccGAN.train_step`` (semantics §2.1)."""
+    """0.x ``BasiccGAN.train_step`` (docs/semantics.md §2.1)."""
     gen, disc = model.gen, model.disc
     A, d, g = spec.accumulation, spec.disc_steps, spec.gen_steps
     d_opt, g_opt = optimizers[spec.disc_key], optimizers[spec.gen_key]
@@ -180,7 +180,7 @@ def _basic_cgan_step(spec: LegacySpec, model, optimizers, i, streams: Streams, s
 
 
 def _static_uncond_step(spec: LegacySpec, model, optimizers, i, streams: Streams, scaler):
-    """0.x ``StaticUnconditionalGAN`` / ``MSPIEStyleGAN2`` (semantics §2.2, §2.5).
+    """0.x ``StaticUnconditionalGAN`` / ``MSPIEStyleGAN2`` (docs/semantics.md §2.2, §2.5).
 
     D steps every iteration; one G pass and step when ``(i+1) % d == 0``;
     ``gen_steps`` and ``batch_accumulation_steps`` are not read.
@@ -241,7 +241,7 @@ def translation_reals(streams: Streams, i: int, domains):
 
 
 def _translation_step(spec: LegacySpec, model, optimizers, i, streams: Streams, scaler):
-    """0.x ``CycleGAN`` / ``Pix2Pix`` train_step (semantics §2.6).
+    """0.x ``CycleGAN`` / ``Pix2Pix`` train_step (docs/semantics.md §2.6).
 
     The internal counter equals ``i`` on a fresh run; G trains when
     ``i % d == 0 and i >= disc_init_steps``.
@@ -262,7 +262,7 @@ def _translation_step(spec: LegacySpec, model, optimizers, i, streams: Streams, 
 
 
 # ---------------------------------------------------------------------------
-# SinGAN: one 0.x train_step is a whole D/G round (semantics §2.4)
+# SinGAN: one 0.x train_step is a whole D/G round (docs/semantics.md §2.4)
 # ---------------------------------------------------------------------------
 
 def _singan_hook_params(model):

@@ -55,7 +55,7 @@ def first_lr_difference(legacy: LegacySpec, modern: ModernSpec, start: int, limi
         hook, stub = ParamSchedulerHook(), _RunnerStub(schedulers or None)
         keys = [k for k in owd.keys() if k in base]
         groups = {k: owd[k].optimizer.param_groups for k in keys}
-        # Linear -> LinearLrInterval (semantics §4): the 1.x lr of iteration i
+        # Linear -> LinearLrInterval (docs/semantics.md §4): the 1.x lr of iteration i
         # is the 0.x lr of i-1, except one glitch iteration at ``begin``. Such
         # a lag is a known difference; anything else is a real one.
         from .modern import LinearLrInterval

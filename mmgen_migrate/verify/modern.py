@@ -9,11 +9,11 @@ schedulers from ``PARAM_SCHEDULERS`` stepped by MMEngine's own
 ``BaseAveragedModel``.
 
 What is ours (MMagic is not importable here, and its code is not copied):
-the family ``train_step`` control flow (written from semantics §2), and two
+the family ``train_step`` control flow (written from docs/semantics.md §2), and two
 small surrogates registered in verifier-local child registries only:
-``LinearLrInterval`` (semantics §4) and MMagic's EMA flavour, i.e.
+``LinearLrInterval`` (docs/semantics.md §4) and MMagic's EMA flavour, i.e.
 MMEngine's ``ExponentialMovingAverage`` plus ``sync_parameters`` /
-``sync_buffers``, and ``RampUpEMA`` (semantics §3.2).
+``sync_buffers``, and ``RampUpEMA`` (docs/semantics.md §3.2).
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ VERIFY_MODELS = Registry("mmgen-migrate verify models", parent=MODELS,
 
 @VERIFY_SCHEDULERS.register_module()
 class LinearLrInterval(LinearLR):
-    """Surrogate of MMagic's ``LinearLrInterval`` (semantics §4).
+    """Surrogate of MMagic's ``LinearLrInterval`` (docs/semantics.md §4).
 
     Documented behaviour reproduced: on its first effective step
     (``last_step == 0``) it multiplies the current lr by ``start_factor``;
@@ -102,7 +102,7 @@ class ExponentialMovingAverage(_SyncMixin, _EngineEMA):
 
 @VERIFY_MODELS.register_module()
 class RampUpEMA(_SyncMixin, BaseAveragedModel):
-    """Surrogate of MMagic's ``RampUpEMA`` (semantics §3.2): the momentum is
+    """Surrogate of MMagic's ``RampUpEMA`` (docs/semantics.md §3.2): the momentum is
     ``1 - 0.5 ** (B / max(min(kimg*1000, (steps+1)*B*rampup), eps))`` where
     ``steps`` counts ``update_parameters`` calls (G phases)."""
 
@@ -195,7 +195,7 @@ def build_wrappers(spec: ModernSpec, model: SurrogateGAN, amp: bool) -> OptimWra
 
 def build_schedulers(spec: ModernSpec, owd: OptimWrapperDict, max_iters: Optional[int],
                      notes: List[str]) -> Dict[str, list]:
-    """``Runner.build_param_scheduler`` for an OptimWrapperDict (semantics §1.2)."""
+    """``Runner.build_param_scheduler`` for an OptimWrapperDict (docs/semantics.md §1.2)."""
     sched = spec.param_scheduler
     if not sched:
         return {}
@@ -272,13 +272,13 @@ class _RunnerStub:
 
 
 # ---------------------------------------------------------------------------
-# train_step control flows (semantics §2)
+# train_step control flows (docs/semantics.md §2)
 # ---------------------------------------------------------------------------
 
 class ModernGAN:
     """``BaseGAN.train_step`` (BigGAN, SAGAN, SNGAN, DCGAN, ...; semantics
     §2.1) and ``StyleGAN2.train_step`` (same schedule without
-    ``optim_context``, semantics §2.2)."""
+    ``optim_context``, docs/semantics.md §2.2)."""
 
     def __init__(self, spec: ModernSpec, model: SurrogateGAN, streams: Streams, ema=None,
                  ema_start=0):
@@ -334,7 +334,7 @@ class ModernGAN:
 
 
 class ModernTranslation:
-    """``CycleGAN`` / ``Pix2Pix`` train_step (semantics §2.6)."""
+    """``CycleGAN`` / ``Pix2Pix`` train_step (docs/semantics.md §2.6)."""
 
     def __init__(self, spec: ModernSpec, model: SurrogateGAN, streams: Streams, domains):
         self.spec, self.model, self.streams, self.domains = spec, model, streams, domains
@@ -359,7 +359,7 @@ class ModernTranslation:
 
 
 class ModernSinGAN:
-    """``SinGAN.train_step`` / ``train_gan`` (semantics §2.4): one D update per
+    """``SinGAN.train_step`` / ``train_gan`` (docs/semantics.md §2.4): one D update per
     iteration, G every ``Dk`` iterations, a stage every ``ips * Dk``."""
 
     def __init__(self, spec: ModernSpec, model: SurrogateGAN, streams: Streams, rec: Recorder):
@@ -453,7 +453,7 @@ def run_modern(spec: ModernSpec, iters: int, init: Dict[str, torch.Tensor], stre
         except ModernBuildError as e:
             rec.crashed(None, e)
             return rec.finish()
-        # Runner.train: a no-op for OptimWrapperDict (semantics §1.2), kept for fidelity.
+        # Runner.train: a no-op for OptimWrapperDict (docs/semantics.md §1.2), kept for fidelity.
         owd.initialize_count_status(model, 0, iters)
         sched_hook = ParamSchedulerHook()
         stub = _RunnerStub(schedulers or None)
@@ -463,7 +463,7 @@ def run_modern(spec: ModernSpec, iters: int, init: Dict[str, torch.Tensor], stre
                 hub.update_info("iter", i)          # RuntimeInfoHook.before_train_iter
                 rec.begin(i, _group_lrs(owd, spec))
                 flow.train_step(owd)
-                sched_hook.after_train_iter(stub, i)  # lr changes after train_step (§1.2)
+                sched_hook.after_train_iter(stub, i)  # lr changes after train_step (docs/semantics.md §1.2)
                 rec.end(ema.module if ema is not None else None)
         except Exception as e:
             rec.crashed(i, e)

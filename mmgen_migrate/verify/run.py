@@ -213,7 +213,7 @@ def _add_long_lr_difference(legacy, modern, cmp: Comparison, d: dict):
         msg += (". Elsewhere the 1.x lr equals the 0.x lr of the previous iteration: MMagic's "
                 "LinearLrInterval reads the iteration that just finished, so every decay lands one "
                 "iteration late, and it multiplies the lr by start_factor for one iteration at "
-                "`begin`; no 1.x setting reproduces 0.x's Linear policy exactly (semantics §4)")
+                "`begin`; no 1.x setting reproduces 0.x's Linear policy exactly (docs/semantics.md §4)")
     else:
         msg += ". " + _lr_hint(legacy, modern)
     cmp.add("lr", msg, iteration=d["iteration"], module=d["module"], known=d["known"],
@@ -227,7 +227,7 @@ def _singan_known(legacy: LegacySpec, modern: ModernSpec, cmp: Comparison):
                 f"SinGAN noise weights: 0.x computes the next scale's noise weight after the first "
                 f"round of each stage (0.x iterations 0, {ips}, …), 1.x after the last "
                 f"(1.x iterations {ips * modern.discriminator_steps - 1}, …), from a differently "
-                "trained generator; no 1.x setting reproduces it (semantics §2.4). The surrogate "
+                "trained generator; no 1.x setting reproduces it (docs/semantics.md §2.4). The surrogate "
                 "has no noise weights, so this is reported from the config", iteration=0,
                 known=True)
 

@@ -2,14 +2,14 @@
 
 Torch-free. Everything here is plain config reading; the training
 semantics live in ``legacy.py`` (0.x) and ``modern.py`` (1.x), and the
-facts they follow are in ``/work/shared/docs/semantics.md`` (cited as
-``semantics §n``).
+facts they follow are in ``docs/semantics.md`` (cited as
+``docs/semantics.md §n``).
 
 A ``LegacySpec`` / ``ModernSpec`` collects:
 
 * the schedule knobs, with each family's *effective* values (e.g. 0.x
   ``StaticUnconditionalGAN`` silently ignores ``gen_steps`` and
-  ``batch_accumulation_steps``, semantics §2.2);
+  ``batch_accumulation_steps``, docs/semantics.md §2.2);
 * ``unsupported``: reasons the run cannot be replayed (verdict
   "not verified");
 * ``notes``: informational remarks.
@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .errors import VerifyInputError
 
-# 0.x model types -> replay family (semantics §2).
+# 0.x model types -> replay family (docs/semantics.md §2).
 LEGACY_FAMILIES = {
     "BasiccGAN": "conditional",
     "StaticUnconditionalGAN": "unconditional",
@@ -41,7 +41,7 @@ LEGACY_FAMILIES = {
     "BasicGaussianDiffusion": "diffusion",
 }
 
-# 1.x model types -> train_step flavour (semantics §2).
+# 1.x model types -> train_step flavour (docs/semantics.md §2).
 MODERN_FAMILIES = {
     # BaseGAN.train_step, D and G passes inside optim_context.
     "BaseGAN": "basegan",
@@ -54,7 +54,7 @@ MODERN_FAMILIES = {
     "GGAN": "basegan",
     "WGANGP": "basegan",
     "MSPIEStyleGAN2": "basegan",
-    # StyleGAN2.train_step: same schedule, no optim_context (semantics §2.2).
+    # StyleGAN2.train_step: same schedule, no optim_context (docs/semantics.md §2.2).
     "StyleGAN2": "stylegan2",
     "StyleGAN3": "stylegan2",
     "CycleGAN": "translation",
@@ -69,7 +69,7 @@ MODERN_FAMILIES = {
 
 GAN_FAMILIES = ("conditional", "unconditional")
 
-# Train-config keys each 0.x family actually reads (semantics §2).
+# Train-config keys each 0.x family actually reads (docs/semantics.md §2).
 _LEGACY_TRAIN_KEYS = {
     "conditional": {"disc_steps", "gen_steps", "batch_accumulation_steps",
                     "use_ema", "real_img_key"},
@@ -124,7 +124,7 @@ def _float_betas(ocfg: dict, where: str, found: List[str]) -> dict:
 
 
 # --------------------------------------------------------------------------
-# 0.x learning-rate policy (mmcv LrUpdaterHook family, semantics §4)
+# 0.x learning-rate policy (mmcv LrUpdaterHook family, docs/semantics.md §4)
 # --------------------------------------------------------------------------
 
 @dataclass
@@ -132,7 +132,7 @@ class LegacyLrPolicy:
     """An iteration-based 0.x ``lr_config`` as mmcv's LrUpdaterHook applies it.
 
     ``lr(base, i)`` is the lr set in ``before_train_iter`` of iteration
-    ``i`` (an absolute function of ``i``, semantics §4).
+    ``i`` (an absolute function of ``i``, docs/semantics.md §4).
     """
 
     policy: str
@@ -220,7 +220,7 @@ def parse_legacy_lr(lr_config, total_iters, path) -> Tuple[Optional[LegacyLrPoli
         notes.append(
             f"0.x lr_config policy {policy!r} has by_epoch=True: 0.x iteration "
             "runners never call before_train_epoch, so the lr stays constant "
-            "(semantics §1.1); replayed as a constant lr")
+            "(docs/semantics.md §1.1); replayed as a constant lr")
         return LegacyLrPolicy(name, cfg, total_iters, active=False), unsupported, notes
     if name not in ("Step", "Linear", "Fixed"):
         unsupported.append(f"0.x lr_config policy {policy!r} is not replayed "
@@ -244,7 +244,7 @@ def parse_legacy_lr(lr_config, total_iters, path) -> Tuple[Optional[LegacyLrPoli
 
 
 # --------------------------------------------------------------------------
-# 0.x EMA hook (semantics §3.1)
+# 0.x EMA hook (docs/semantics.md §3.1)
 # --------------------------------------------------------------------------
 
 @dataclass
@@ -328,7 +328,7 @@ class LegacySpec:
 
     @property
     def gen_period(self) -> int:
-        """Iterations between generator phases (semantics §2.8)."""
+        """Iterations between generator phases (docs/semantics.md §2.8)."""
         return self.disc_steps
 
     def schedule(self) -> dict:
@@ -388,7 +388,7 @@ class ModernSpec:
 
     @property
     def gen_period(self) -> Optional[float]:
-        """``Dk * Ad``: iterations between generator phases (semantics §2.1)."""
+        """``Dk * Ad``: iterations between generator phases (docs/semantics.md §2.1)."""
         try:
             return self.discriminator_steps * self.accumulation(self.disc_key)
         except TypeError:
@@ -448,13 +448,13 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
     if family == "diffusion":
         spec.unsupported.append(
             "0.x BasicGaussianDiffusion has no trainable 1.x equivalent "
-            "(MMagic's ADM train_step raises NotImplementedError, semantics §2.7)")
+            "(MMagic's ADM train_step raises NotImplementedError, docs/semantics.md §2.7)")
         return spec
     if family == "pggan":
         spec.unsupported.append(
             "0.x PGGAN/StyleGANv1 is not replayed: its stage schedule follows shown_nkimg, "
             "optimizers are rebuilt per scale from train_cfg.optimizer_cfg, and the 0.x "
-            "train_step needs torch.distributed (semantics §2.3, §6.1)")
+            "train_step needs torch.distributed (docs/semantics.md §2.3, §6.1)")
         return spec
 
     if family == "translation":
@@ -484,7 +484,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
             if k in train_cfg:
                 spec.notes.append(
                     f"0.x {mtype} ignores train_cfg.{k}={train_cfg[k]!r}: it trains "
-                    "D every iteration and G once every disc_steps (semantics §2.2)")
+                    "D every iteration and G once every disc_steps (docs/semantics.md §2.2)")
     elif family == "translation":
         spec.disc_init_steps = _num(train_cfg.get("disc_init_steps", 0), "train_cfg.disc_init_steps", path)
         domains = model.get("reachable_domains") or model.get("related_domains")
@@ -499,7 +499,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
     for k in ignored:
         spec.notes.append(f"0.x {mtype} does not read train_cfg.{k}={train_cfg[k]!r}; it has no effect")
 
-    # Optimizers: one per sub-module key (mmgen build_optimizers, semantics §1.1).
+    # Optimizers: one per sub-module key (mmgen build_optimizers, docs/semantics.md §1.1).
     optimizer = cfg.get("optimizer")
     if family == "singan":
         if optimizer:
@@ -522,7 +522,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
                 if key not in spec.optimizers:
                     raise VerifyInputError(f"0.x `optimizer` has no entry for {key!r}", path)
     if cfg.get("optimizer_config"):
-        spec.notes.append("0.x optimizer_config is never registered for GANs (no OptimizerHook, semantics §1.1)")
+        spec.notes.append("0.x optimizer_config is never registered for GANs (no OptimizerHook, docs/semantics.md §1.1)")
 
     # Runner, fp16.
     runner = cfg.get("runner")
@@ -539,7 +539,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
             spec.fp16 is not None and mtype == "MSPIEStyleGAN2"):
         spec.unsupported.append(
             f"0.x {mtype}.train_step does not accept loss_scaler: this fp16_loss_scaler "
-            "config raises TypeError in 0.x (semantics §5)")
+            "config raises TypeError in 0.x (docs/semantics.md §5)")
 
     # lr policy, EMA.
     if family != "singan":
@@ -562,7 +562,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
                                     f"(only {spec.gen_key + '_ema'!r})")
     elif family in GAN_FAMILIES and train_cfg.get("use_ema"):
         spec.notes.append("0.x train_cfg.use_ema=True without an ExponentialMovingAverageHook: "
-                          "the EMA is never updated in 0.x (semantics §3.1)")
+                          "the EMA is never updated in 0.x (docs/semantics.md §3.1)")
     return spec
 
 
@@ -601,7 +601,7 @@ def parse_modern(cfg: dict, path: str) -> ModernSpec:
     if family == "pggan":
         spec.unsupported.append(
             "1.x PGGAN/StyleGANv1 is not replayed: per-scale wrappers from "
-            "PGGANOptimWrapperConstructor and a shown_nkimg stage schedule (semantics §2.3, §6.1)")
+            "PGGANOptimWrapperConstructor and a shown_nkimg stage schedule (docs/semantics.md §2.3, §6.1)")
         return spec
     if family == "translation":
         spec.gen_key, spec.disc_key = "generators", "discriminators"

@@ -2,7 +2,7 @@
 
 The ``Recorder`` instruments real ``torch.optim`` optimizer instances
 (``step``/``zero_grad``) and counts backward passes with a
-post-accumulate-grad hook on one parameter of each module (semantics §9),
+post-accumulate-grad hook on one parameter of each module (docs/semantics.md §9),
 so both replays are measured the same way whatever drives them
 (0.x-style loops or MMEngine's ``OptimWrapper``).
 """

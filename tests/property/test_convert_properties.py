@@ -1,7 +1,7 @@
 """Property-based tests: generated 0.x configs (random optimizer groups and
 values, random steps/accumulation, random ``_base_`` splits of the same
 settings, random formatting and comments) must satisfy the converter's
-invariants (architecture.md):
+invariants (docs/architecture.md):
 
 * the output parses and MMEngine loads it;
 * semantic round trip: the output loads to exactly the rules' conversion of

@@ -33,7 +33,7 @@ def model(mtype="StaticUnconditionalGAN"):
 
 
 def test_batch_size_is_always_explicit():
-    # mapping.md §3 row 1: the upstream CycleGAN/Pix2Pix ports trained at batch 4 instead of 1
+    # docs/mapping.md §3 row 1: the upstream CycleGAN/Pix2Pix ports trained at batch 4 instead of 1
     t = run({"data": dict(samples_per_gpu=1, workers_per_gpu=4)}).target
     assert t["train_dataloader"] == {"batch_size": 1, "num_workers": 4,
                                      "sampler": {"type": "InfiniteSampler", "shuffle": True}}

@@ -1,4 +1,4 @@
-"""EMA001: the 0.x EMA hook → model.ema_config (semantics.md §3, §8.10-14)."""
+"""EMA001: the 0.x EMA hook → model.ema_config (docs/semantics.md §3, §8.10-14)."""
 
 import math
 from pathlib import Path
@@ -322,7 +322,7 @@ from hypothesis import given, settings, strategies as st
 def test_whatever_the_rule_calls_exact_replays_like_0x(period, interval, start):
     """The exact/review boundary, checked on random schedules: an exact
     conversion gives the 0.x EMA at every iteration (start_iter=0: after the
-    first-update transient, which decays by the momentum, semantics.md §8.12)."""
+    first-update transient, which decays by the momentum, docs/semantics.md §8.12)."""
     out = convert(hooks=[hook(interval=interval, start_iter=start, interp_cfg=dict(momentum=0.8))],
                   disc_steps=period)
     if worst(out) != Severity.EXACT:

@@ -27,7 +27,7 @@ from mmgen_migrate.rules.families import LEGACY_TYPES, MODERN_TYPES
 
 ZOO = Path(__file__).resolve().parents[2] / "fixtures" / "zoo" / "input"
 
-# top-level keys MMagic 1.x / MMEngine never read (mapping.md §2, issue #4)
+# top-level keys MMagic 1.x / MMEngine never read (docs/mapping.md §2, issue #4)
 LEGACY_ONLY = {
     "total_iters", "lr_config", "checkpoint_config", "log_config", "evaluation", "metrics", "runner", "data",
     "optimizer", "optimizer_config", "workflow", "resume_from", "dist_params", "use_ddp_wrapper",
@@ -102,11 +102,11 @@ def test_converted_gan_models_are_1x_models(zoo):
 def test_specific_upstream_mistakes_are_not_reproduced(zoo):
     out, _ = zoo
     ggan = loaded(out, "ggan/ggan_dcgan-archi_lr-1e-3_celeba-cropped_64_b128x1_12m.py")
-    assert ggan["model"]["type"] == "GGAN"  # hinge loss, not DCGAN's BCE (mapping.md §3 row 2)
+    assert ggan["model"]["type"] == "GGAN"  # hinge loss, not DCGAN's BCE (docs/mapping.md §3 row 2)
     wgan = loaded(out, "wgangp/wgangp_GN_GP-50_lsun-bedroom_128_b64x1_160kiter.py")
-    assert wgan["model"]["loss_config"] == {"loss_weight": 50, "norm_mode": "HWC"}  # §3 row 3
+    assert wgan["model"]["loss_config"] == {"loss_weight": 50, "norm_mode": "HWC"}  # docs/mapping.md §3 row 3
     pix = loaded(out, "pix2pix/pix2pix_vanilla_unet_bn_facades_b1x1_80k.py")
-    assert pix["train_dataloader"]["batch_size"] == 1  # §3 row 1
+    assert pix["train_dataloader"]["batch_size"] == 1  # docs/mapping.md §3 row 1
     pggan = loaded(out, "pggan/pggan_celeba-cropped_128_g8_12Mimgs.py")
     assert set(pggan["optim_wrapper"]["lr_schedule"]) == {"generator", "discriminator"}
 

@@ -38,7 +38,7 @@ def test_static_unconditional_type_follows_the_loss_not_the_architecture(gan_typ
 
 
 def test_ggan_hinge_config_is_never_dcgan():
-    # mapping.md §3 row 2: the upstream port trained these with BCE
+    # docs/mapping.md §3 row 2: the upstream port trained these with BCE
     out = run(gan(gen="DCGANGenerator", gan_type="hinge"))
     assert out.target["model"]["type"] == "GGAN"
 
@@ -68,7 +68,7 @@ def test_unknown_generator_of_basiccgan_is_unsupported_and_kept():
 
 def test_wgangp_writes_the_keys_wgangp_reads():
     # mmagic wgan_gp.py reads loss_config.get('loss_weight', 10) and get('norm_mode', 'HWC');
-    # the upstream port wrote gp_loss_weight, silently training with 10 (mapping.md §3 row 3)
+    # the upstream port wrote gp_loss_weight, silently training with 10 (docs/mapping.md §3 row 3)
     gp = {"type": "GradientPenaltyLoss", "loss_weight": 50, "norm_mode": "HWC",
           "data_info": {"discriminator": "disc", "real_data": "real_imgs", "fake_data": "fake_imgs"}}
     out = run(gan(gan_type="wgan", disc_auxiliary_loss=[gp]))

@@ -17,7 +17,7 @@ def findings(out, rule=None):
 
 
 def test_checkpoint_and_logger_values_are_kept():
-    # the upstream port replaced intervals and max_keep_ckpts by its defaults (mapping.md §2.9)
+    # the upstream port replaced intervals and max_keep_ckpts by its defaults (docs/mapping.md §2.9)
     out = run({"checkpoint_config": dict(interval=2000, by_epoch=False, max_keep_ckpts=3),
                "log_config": dict(interval=50, hooks=[dict(type="TextLoggerHook")])})
     t = out.target

@@ -1,4 +1,4 @@
-"""STP001: steps and accumulation, per model family (semantics.md §2, §7)."""
+"""STP001: steps and accumulation, per model family (docs/semantics.md §2, §7)."""
 
 import pytest
 
@@ -14,7 +14,7 @@ def convert(mtype, **train_cfg):
     return apply_rules(cfg, RULES)
 
 
-# semantics.md §7: (d, g, A) -> exact 1.x (Dk, Gk, A); fractional where A does not divide d
+# docs/semantics.md §7: (d, g, A) -> exact 1.x (Dk, Gk, A); fractional where A does not divide d
 TABLE = [
     ((1, 1, 1), 1, False),
     ((5, 1, 1), 5, False),

@@ -1,4 +1,4 @@
-"""AMP: fp16_loss_scaler (0.x) vs AmpOptimWrapper (1.x), semantics §5.
+"""AMP: fp16_loss_scaler (0.x) vs AmpOptimWrapper (1.x), docs/semantics.md §5.
 
 Without CUDA an AMP pair is never a pass: it is "not verified" (or
 "different" if the fp32 replay or the loss-scaler config already differ).
@@ -87,7 +87,7 @@ def test_int_loss_scale_fails_to_build_on_cuda():
 
 @needs_cuda
 def test_legacy_fp16_with_gen_steps_crashes_in_0x():
-    # semantics §5: BasiccGAN with gen_steps > 1 and a loss scaler crashes in 0.x.
+    # docs/semantics.md §5: BasiccGAN with gen_steps > 1 and a loss scaler crashes in 0.x.
     old, new = with_fp16(*cgan_pair(1, 2, 1))
     r = verify_configs(old, new, iters=4, device="cuda")
     assert r.verdict == "not verified"

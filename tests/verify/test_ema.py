@@ -1,4 +1,4 @@
-"""EMA: 0.x ExponentialMovingAverageHook vs 1.x model.ema_config (semantics §3)."""
+"""EMA: 0.x ExponentialMovingAverageHook vs 1.x model.ema_config (docs/semantics.md §3)."""
 from __future__ import annotations
 
 import pytest
@@ -64,7 +64,7 @@ def test_uninverted_momentum_is_named(m0):
 
 
 def test_inverted_momentum_p1_is_equivalent_with_semantics_events():
-    # semantics §3.1: interval=1, start_iter=5 averages at 5-23 regardless of disc_steps.
+    # docs/semantics.md §3.1: interval=1, start_iter=5 averages at 5-23 regardless of disc_steps.
     old, new = cgan_pair(1, 1, 1, ema_old=old_ema_hook(1, 5, momentum=0.999),
                          ema_new=_ema(0.001, 1, 5))
     r = verify_configs(old, new, iters=24, device="cpu")
@@ -74,7 +74,7 @@ def test_inverted_momentum_p1_is_equivalent_with_semantics_events():
 
 
 def test_modern_event_timing_matches_semantics_example():
-    # semantics §3.2: Dk=4, interval=1, start=2 -> sync@3, copy@7, avg@11,15,19,23;
+    # docs/semantics.md §3.2: Dk=4, interval=1, start=2 -> sync@3, copy@7, avg@11,15,19,23;
     # the matching 0.x hook is start_iter=8, interval=4.
     old, new = uncond_pair(4)
     old["custom_hooks"] = [old_ema_hook(4, 8, momentum=0.99)]
@@ -88,7 +88,7 @@ def test_modern_event_timing_matches_semantics_example():
 
 
 def test_modern_interval_counts_generator_phases():
-    # semantics §3.2: interval=4, Dk=4: sync@3, copy@7, skip@11,15,19, avg@23.
+    # docs/semantics.md §3.2: interval=4, Dk=4: sync@3, copy@7, skip@11,15,19, avg@23.
     old, new = uncond_pair(4)
     old["custom_hooks"] = [old_ema_hook(16, 8, momentum=0.99)]
     new["model"]["ema_config"] = _ema(0.01, 4, 2)
@@ -121,7 +121,7 @@ def test_update_buffers_must_follow_momentum_nontrainable():
 
 
 def test_default_momentum_is_not_the_0x_default():
-    # mapping §3a #7: the 0.x hook default 0.999 corresponds to 0.001, not the 1.x default 0.0002.
+    # docs/mapping.md §3a #7: the 0.x hook default 0.999 corresponds to 0.001, not the 1.x default 0.0002.
     old, new = cgan_pair(1, 1, 1, ema_old=old_ema_hook(1, 2), ema_new=dict(interval=1, start_iter=2))
     del old["custom_hooks"][0]["interp_cfg"]
     r = verify_configs(old, new, iters=12, device="cpu")
@@ -138,7 +138,7 @@ def test_ema_missing_on_one_side():
 
 
 def test_rampup_p1_is_equivalent():
-    # semantics §3.3: exact for P = 1; 1.x's first call is a hard copy where 0.x
+    # docs/semantics.md §3.3: exact for P = 1; 1.x's first call is a hard copy where 0.x
     # lerps with beta(0) ~ 1e-6, i.e. a copy to float precision.
     hook = old_ema_hook(1, 0, momentum_policy="rampup",
                         momentum_cfg=dict(ema_kimg=0.01, ema_rampup=0.05, batch_size=2, eps=1e-8))

@@ -1,4 +1,4 @@
-"""Per-family replays (semantics §2) and what is reported as not verified."""
+"""Per-family replays (docs/semantics.md §2) and what is reported as not verified."""
 from __future__ import annotations
 
 import pytest
@@ -11,7 +11,7 @@ pytest.importorskip("torch")
 
 
 def test_static_unconditional_ignores_gen_steps_and_accumulation():
-    # semantics §2.2: 0.x StaticUnconditionalGAN reads only disc_steps.
+    # docs/semantics.md §2.2: 0.x StaticUnconditionalGAN reads only disc_steps.
     old, new = uncond_pair(4, old_train_extra=dict(gen_steps=2, batch_accumulation_steps=2))
     r = verify_configs(old, new, iters=16, device="cpu")
     assert r.verdict == "equivalent", r.reasons
@@ -50,7 +50,7 @@ def test_pix2pix_is_equivalent():
 
 
 def test_translation_d2_phase_cannot_be_matched():
-    # semantics §2.6: 0.x G at 0,2,4,...; 1.x at 1,3,5,...
+    # docs/semantics.md §2.6: 0.x G at 0,2,4,...; 1.x at 1,3,5,...
     old, new = translation_pair("CycleGAN", d=2)
     r = verify_configs(old, new, iters=12, device="cpu")
     assert r.verdict == "different"
@@ -61,7 +61,7 @@ def test_translation_d2_phase_cannot_be_matched():
 
 
 def test_translation_disc_init_steps():
-    # semantics §2.6 table: d=3, init=2 -> 0.x 3,6,9; 1.x 2,5,8,11.
+    # docs/semantics.md §2.6 table: d=3, init=2 -> 0.x 3,6,9; 1.x 2,5,8,11.
     old, new = translation_pair("CycleGAN", d=3, init=2)
     r = verify_configs(old, new, iters=12, device="cpu")
     assert positions(r.timelines["generators"].old) == [3, 6, 9]
@@ -107,7 +107,7 @@ def test_singan_wrong_iters_per_scale():
 
 
 def test_singan_global_param_scheduler_is_caught():
-    # semantics §8.17: SinGAN must not get a global param_scheduler.
+    # docs/semantics.md §8.17: SinGAN must not get a global param_scheduler.
     old, new = singan_pair()
     new["param_scheduler"] = dict(type="MultiStepLR", by_epoch=False, milestones=[2], gamma=0.1)
     r = verify_configs(old, new, device="cpu")

@@ -1,4 +1,4 @@
-"""lr: 0.x lr_config (mmcv LrUpdaterHook) vs 1.x param_scheduler (semantics §4)."""
+"""lr: 0.x lr_config (mmcv LrUpdaterHook) vs 1.x param_scheduler (docs/semantics.md §4)."""
 from __future__ import annotations
 
 import pytest
@@ -98,7 +98,7 @@ def test_linear_vs_linearlrinterval_is_the_known_lag():
     assert lr and all(d.known for d in lr)
     assert r.first_difference == 10            # the start_factor glitch at `begin`
     t = r.timelines["lr generators"]
-    assert t.old.index("↓") == 12              # 0.x drops at 12 (semantics §4) ...
+    assert t.old.index("↓") == 12              # 0.x drops at 12 (docs/semantics.md §4) ...
     assert t.new[11:].index("↓") + 11 == 13    # ... 1.x one iteration later
     assert "one iteration late" in lr[0].message
 

@@ -1,4 +1,4 @@
-"""semantics.md §7: the worked 24-iteration table, every row, both rules.
+"""docs/semantics.md §7: the worked 24-iteration table, every row, both rules.
 
 For each (d, g, A) the 0.x replay must produce the table's D.step and
 G.step iterations and G pass counts; the 1.x conversion with the
@@ -108,7 +108,7 @@ def test_timeline_shows_mismatch_at_a_glance():
 @pytest.mark.parametrize("dga", [(8, 1, 8), (4, 2, 2), (3, 1, 2)], ids=lambda t: "d%d-g%d-A%d" % t)
 def test_loss_is_averaged_over_accumulated_passes(dga):
     # Adam hides a constant loss factor; SGD does not. Both versions divide
-    # the loss by A (semantics §2.8), so with SGD the parameters still agree.
+    # the loss by A (docs/semantics.md §2.8), so with SGD the parameters still agree.
     d, g, A = dga
     old, new = cgan_pair(d, g, A, Dk=d / A)
     for cfg in (old["optimizer"], {k: w["optimizer"] for k, w in new["optim_wrapper"].items()

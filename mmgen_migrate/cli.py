@@ -146,16 +146,6 @@ def _os_problem(exc: OSError) -> str:
     return text[:1].lower() + text[1:]
 
 
-def sandbox_problem() -> str | None:
-    """What the running kernel lacks for the ``--allow-exec`` sandbox (None: nothing)."""
-    from . import worker
-
-    check = getattr(worker, "confinement_problem", None)
-    if check is None:
-        return "the kernel-enforced sandbox is not available in this version"
-    return check()
-
-
 def _excluded(path: Path, patterns) -> bool:
     import fnmatch
 
@@ -203,7 +193,8 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
     from .convert import (ConvertOptions, FAILED, UNCHANGED, UsageError, discover, hold_back_failed_families,
                           write_results)
     from .parallel import convert_batch
-    from . import report, reports
+    from . import reports
+    from .reports import terminal as report
     from .rules import resolve_selection
     fmt, verbose = opts["fmt"], opts["verbose"]
     exclude = opts["exclude"]
@@ -217,6 +208,8 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
     resolve_selection(opts["select"], opts["ignore"])  # fail early on unknown rule ids
     allow_exec = opts.get("allow_exec")
     if allow_exec == "sandbox":
+        from .load import sandbox_problem
+
         problem = sandbox_problem()
         if problem:
             raise UsageError(f"--allow-exec: {problem} (pass --allow-exec=unconfined to execute without a sandbox)")

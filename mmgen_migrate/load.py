@@ -190,6 +190,16 @@ def load_effective(path: Path, *, new_style: bool = False, notes: list[str] | No
     return loaded.config
 
 
+def sandbox_problem() -> str | None:
+    """What the running kernel lacks for the ``--allow-exec`` sandbox (None: nothing)."""
+    from . import worker
+
+    check = getattr(worker, "confinement_problem", None)
+    if check is None:
+        return "the kernel-enforced sandbox is not available in this version"
+    return check()
+
+
 def find_cycle(start: Path, bases_of) -> list[Path] | None:
     """A ``_base_`` cycle reachable from ``start`` (as a path list), if any.
     ``bases_of(path)`` returns the resolved bases of a file."""

@@ -311,7 +311,7 @@ def _check_plain(value, path: str) -> None:
 
 
 def _evaluate(path: str, lazy_import, fence: _Fence, workspace: str) -> tuple[dict, list[str]]:
-    from . import load  # the one place that knows how MMEngine is called
+    from . import execload as load  # the one place that knows how MMEngine is called
 
     cwd = tempfile.mkdtemp(prefix="cwd-", dir=workspace)
     saved_env = dict(os.environ)
@@ -406,7 +406,7 @@ def main() -> None:
     import warnings
 
     warnings.simplefilter("ignore")
-    from . import load
+    from . import execload as load
 
     try:
         load.warm_up()
@@ -440,7 +440,7 @@ _READY = b"ready"
 
 
 def _serve(proto_in, proto_out, fence: _Fence, workspace: str) -> None:
-    from . import load
+    from . import execload as load
 
     while True:
         try:

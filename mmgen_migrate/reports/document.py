@@ -84,7 +84,7 @@ def build(
 ) -> dict:
     """The report for ``results`` (and the verifier's results, keyed by the
     file's ``rel`` path)."""
-    from ..report import unified_diff
+    from .diff import unified_diff
 
     verify = verify or {}
     files = []

@@ -37,7 +37,7 @@ def verify_command(old: str, new: str, iters, device: str, fmt: str, seed: int, 
     from . import render_text, verify_configs
 
     if allow_exec == "sandbox":
-        from ..cli import sandbox_problem
+        from ..load import sandbox_problem
 
         problem = sandbox_problem()
         if problem:

@@ -49,7 +49,7 @@ def _portable(data: bytes, where: Path = INPUT) -> bytes:
 
 def _exec_mode() -> str:
     """How the exec half runs: in the sandbox where the kernel offers it."""
-    from mmgen_migrate.cli import sandbox_problem
+    from mmgen_migrate.load import sandbox_problem
 
     return "sandbox" if sandbox_problem() is None else "unconfined"
 

@@ -13,10 +13,11 @@ from typing import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from .convert import CONVERTED, FAILED, UNCHANGED, FileResult
-from .model import MISSING, Severity, format_path
-from .reports.document import SCHEMA as JSON_SCHEMA  # noqa: F401
-from .reports.document import summary
+from ..convert import CONVERTED, FAILED, UNCHANGED, FileResult
+from ..model import MISSING, Severity, format_path
+from .diff import unified_diff  # noqa: F401 (part of this module's interface)
+from .document import SCHEMA as JSON_SCHEMA  # noqa: F401
+from .document import summary
 
 _SEV_STYLE = {
     Severity.EXACT: "green",
@@ -24,23 +25,6 @@ _SEV_STYLE = {
     Severity.UNSUPPORTED: "magenta",
     Severity.ERROR: "red",
 }
-
-
-def unified_diff(res: FileResult, color: bool = False) -> str:
-    if res.old_text is None or res.new_text is None or res.old_text == res.new_text:
-        return ""
-    lines = difflib.unified_diff(
-        res.old_text.splitlines(keepends=True),
-        res.new_text.splitlines(keepends=True),
-        fromfile=f"a/{res.rel}",
-        tofile=f"b/{res.rel}",
-    )
-    out = []
-    for line in lines:
-        if not line.endswith("\n"):
-            line += "\n\\ No newline at end of file\n"
-        out.append(line)
-    return "".join(out)
 
 
 def print_diff(console: Console, res: FileResult) -> None:
@@ -120,6 +104,6 @@ def render_text(console: Console, results: Sequence[FileResult], *, verbose: boo
 def to_json(results: Sequence[FileResult], *, include_diff: bool = False, include_text: bool = False,
             verify=None, check: bool = False) -> dict:
     """The JSON report (schema ``mmgen-migrate.report/1``; see docs/report-schema.md)."""
-    from .reports import build_document
+    from .document import build as build_document
 
     return build_document(results, verify=verify, check=check, include_diff=include_diff, include_text=include_text)

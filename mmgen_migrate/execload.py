@@ -87,7 +87,7 @@ def load_in_process(path: str | Path, *, lazy_import: bool | None = False) -> di
                 cfg = Config.fromfile(str(path), import_custom_modules=False, lazy_import=lazy_import)
             return cfg.to_dict()
     except RecursionError:
-        raise ConfigError("`_base_` files include each other (a cycle), or a value nests too deeply") from None
+        raise ConfigError(_recursion_reason(path)) from None
     except SyntaxError as exc:
         raise ConfigError(f"syntax error at line {exc.lineno}: {exc.msg}") from None
     except PermissionError as exc:
@@ -99,6 +99,34 @@ def load_in_process(path: str | Path, *, lazy_import: bool | None = False) -> di
         raise ConfigError(f"loading the config raised PermissionError: {_one_line(text)}") from None
     except Exception as exc:
         raise ConfigError(_describe_failure(exc)) from None
+
+
+def _recursion_reason(path) -> str:
+    """A RecursionError: a `_base_` cycle, or a value nested too deeply."""
+    import os
+
+    from .reader import base_files, parse
+
+    seen: list[str] = []
+
+    def cyclic(p: str) -> bool:
+        if p in seen:
+            return True
+        seen.append(p)
+        try:
+            with open(p, encoding="utf-8") as fh:
+                specs = base_files(parse(fh.read(), p)) or []
+        except Exception:
+            specs = []
+        for spec in specs:
+            if isinstance(spec, str) and cyclic(os.path.abspath(os.path.join(os.path.dirname(p), spec))):
+                return True
+        seen.pop()
+        return False
+
+    if cyclic(os.path.abspath(str(path))):
+        return "`_base_` files include each other (a cycle)"
+    return "a value nests too deeply to be read (Python's recursion limit)"
 
 
 def _describe_failure(exc: Exception) -> str:

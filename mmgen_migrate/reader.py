@@ -1380,7 +1380,10 @@ class Reader:
         filename = os.path.abspath(os.path.expanduser(str(path)))
         reads: list[MachineRead] = []
         values: dict[str, dict[int, Any]] = {}
-        cfg, _env = self._file2dict(filename, [], reads, values, text=text)
+        try:
+            cfg, _env = self._file2dict(filename, [], reads, values, text=text)
+        except RecursionError:
+            raise ConfigError("a value nests too deeply to be read (Python's recursion limit)") from None
         return ReadResult(cfg, reads, values, self._lazy.get(filename))
 
     # MMEngine's Config._file2dict, step by step, with the exec replaced by

@@ -97,9 +97,8 @@ def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, f
     Settings come from [tool.mmgen-migrate] in the nearest pyproject.toml;
     command-line flags win.
     """
-    from .reports import ReportFormatError
-    from .rules import UnknownRuleError
-    from .convert import UsageError
+    from .errors import MigrateError
+
     err = _err_console()
     try:
         opts = _resolve_settings(config_path, isolated, select=_split(select), ignore=_split(ignore),
@@ -107,7 +106,7 @@ def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, f
                                  report_format=report_format, jobs=jobs, verbose=verbose, allow_exec=allow_exec)
         code = _convert(list(srcs), output, in_place, show_diff, check, opts, force_exclude, stdin_filename,
                         quiet, run_verify, err)
-    except (UsageError, UnknownRuleError, SettingsError, ReportFormatError) as exc:
+    except MigrateError as exc:  # every error meant for the user: one line
         err.print(f"[red]error[/]: {escape(str(exc))}", highlight=False)
         code = EXIT_ERROR
     sys.exit(code)

@@ -47,14 +47,16 @@ from .rules import Rule, apply_rules, resolve_selection
 from .rules.base import PRIMARY_SOURCE
 from .rules.families import training_refused
 
-CONVERTED, UNCHANGED, FAILED = "converted", "unchanged", "failed"
+from .errors import Status, UsageError  # noqa: E402,F401 (UsageError: part of this module's interface)
+
+CONVERTED, UNCHANGED, FAILED = Status.CONVERTED, Status.UNCHANGED, Status.FAILED
 
 
 @dataclass
 class FileResult:
     source: Path
     rel: str
-    status: str = UNCHANGED
+    status: Status = UNCHANGED
     error: str | None = None
     changes: list[Change] = field(default_factory=list)
     old_text: str | None = None
@@ -81,10 +83,6 @@ class ConvertOptions:
     #: None: read configs statically only; "sandbox" / "unconfined": execute
     #: the ones the static reader refuses (``--allow-exec``)
     allow_exec: str | None = None
-
-
-class UsageError(Exception):
-    """Bad command-line usage (exit code 2)."""
 
 
 def discover(root: Path, exclude: Iterable[str] = ()) -> list[Path]:

@@ -23,6 +23,8 @@ file with MMEngine and compares it with the target (see ``convert.py``).
 
 from __future__ import annotations
 
+from .errors import MigrateError
+
 import keyword
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,7 +39,7 @@ MARKER = "# mmgen-migrate:"
 LINE_LIMIT = 79
 
 
-class EmitError(Exception):
+class EmitError(MigrateError):
     """The target cannot be written as an edit of this file."""
 
 

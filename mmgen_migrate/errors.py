@@ -1,8 +1,33 @@
-"""Errors meant for users: one line, without the file name (callers prefix it)."""
+"""Errors meant for users, and the outcomes of a run.
+
+Every error a user should see as one line derives from :class:`MigrateError`
+(the command line catches that one class): the message is one line and does
+not repeat the file name (callers prefix it)."""
 
 from __future__ import annotations
 
+from enum import Enum
 
-class ConfigError(Exception):
+
+class MigrateError(Exception):
+    """An error meant for the user: a one-line message."""
+
+
+class ConfigError(MigrateError):
     """A file cannot be read, parsed or loaded.  The message is one line and
     does not repeat the file name (callers prefix it)."""
+
+
+class UsageError(MigrateError):
+    """Bad command-line or API usage (exit code 2)."""
+
+
+class Status(str, Enum):
+    """What happened to one file (equal to its string: ``Status.FAILED == "failed"``)."""
+
+    CONVERTED = "converted"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value

@@ -33,7 +33,10 @@ FORMATS = ("text", "json", "github", "sarif")
 REPORT_FORMATS = ("md", "html", "json", "sarif")
 
 
-class SettingsError(ValueError):
+from .errors import MigrateError  # noqa: E402
+
+
+class SettingsError(MigrateError, ValueError):
     """A bad ``[tool.mmgen-migrate]`` table."""
 
 

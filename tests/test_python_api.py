@@ -72,3 +72,18 @@ def test_python_dash_m_runs_the_cli(tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "optim_wrapper" in proc.stdout
+
+
+def test_outcomes_are_typed_and_errors_share_one_base():
+    from mmgen_migrate.errors import MigrateError, Status
+    from mmgen_migrate.reports import ReportFormatError
+    from mmgen_migrate.rules import UnknownRuleError
+    from mmgen_migrate.settings import SettingsError
+    from mmgen_migrate.verify import VerifyInputError
+    from mmgen_migrate.verify.result import Verdict
+
+    res = mm.convert_source("import os\nos.system('true')\n")
+    assert res.status is Status.FAILED and res.status == "failed" and str(res.status) == "failed"
+    assert [v.value for v in Verdict] == ["equivalent", "different", "not verified"]
+    for cls in (mm.ConfigError, mm.UsageError, UnknownRuleError, SettingsError, ReportFormatError, VerifyInputError):
+        assert issubclass(cls, MigrateError), cls

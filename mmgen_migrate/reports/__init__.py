@@ -7,6 +7,8 @@ they always agree with each other and with the terminal report.
 
 from __future__ import annotations
 
+from ..errors import MigrateError
+
 import json
 import os
 from pathlib import Path
@@ -19,7 +21,7 @@ REPORT_FORMATS = ("md", "html", "json", "sarif")
 _EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".sarif": "sarif"}
 
 
-class ReportFormatError(ValueError):
+class ReportFormatError(MigrateError, ValueError):
     pass
 
 

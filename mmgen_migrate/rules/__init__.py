@@ -7,6 +7,8 @@ their own docs and before/after examples (see ``tests/test_rule_examples.py``).
 
 from __future__ import annotations
 
+from ..errors import MigrateError
+
 import importlib
 import importlib.util
 from typing import Iterable
@@ -34,7 +36,7 @@ for _name in RULE_MODULES:
         importlib.import_module(f"{__name__}.{_name}")
 
 
-class UnknownRuleError(ValueError):
+class UnknownRuleError(MigrateError, ValueError):
     pass
 
 

@@ -5,12 +5,14 @@ environment without the ``verify`` extra.
 """
 from __future__ import annotations
 
+from ..errors import MigrateError
+
 from typing import Optional
 
 INSTALL_HINT = "pip install 'mmgen-migrate[verify]'"
 
 
-class VerifyInputError(Exception):
+class VerifyInputError(MigrateError):
     """The verifier cannot use its input (unreadable config, wrong shape...).
 
     ``path`` names the offending file (or ``<old config>``/``<new config>``

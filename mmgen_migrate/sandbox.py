@@ -14,7 +14,8 @@ be undone from inside the process:
 * **seccomp** (through ``pyseccomp``, over libseccomp): no new processes
   (``fork``, ``vfork``, ``clone`` without ``CLONE_THREAD``, ``clone3``), no
   ``execve``, no sockets at all (``socket``, ``socketpair``, ``connect``,
-  ``bind``, ...), no ``ptrace`` or ``process_vm_*``, signals only to itself
+  ``bind``, ...), no ``chmod``/``chown``/``utime``/xattr changes (which
+  Landlock does not cover), no ``ptrace`` or ``process_vm_*``, signals only to itself
   (``kill``/``tgkill``/``rt_sigqueueinfo`` to another pid, ``tkill``,
   ``pidfd_*`` denied; ``F_SETOWN``/``F_SETSIG``, which make the kernel send
   signals on I/O, denied), no ``io_uring``, ``bpf``, ``userfaultfd``,
@@ -259,6 +260,12 @@ def _seccomp() -> None:
         rule(deny, "fcntl", sc.Arg(1, sc.EQ, cmd))
     for cmd in (FIOSETOWN, SIOCSPGRP):
         rule(deny, "ioctl", sc.Arg(1, sc.EQ, cmd))
+    # file attributes, which Landlock does not cover: mode, owner, times,
+    # extended attributes (of any file, the folder's included)
+    for name in ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+                 "utime", "utimes", "utimensat", "futimesat", "setxattr", "lsetxattr", "fsetxattr",
+                 "removexattr", "lremovexattr", "fremovexattr", "setxattrat", "removexattrat"):
+        rule(deny, name)
     # limits stay as set
     rule(deny, "setrlimit")
     rule(deny, "prlimit64", sc.Arg(2, sc.NE, 0))
@@ -276,4 +283,5 @@ def _seccomp() -> None:
 
 
 _ESSENTIAL = {"fork", "vfork", "execve", "execveat", "clone", "socket", "socketpair", "connect", "bind",
+              "chmod", "fchmod", "fchmodat", "chown", "fchown", "fchownat", "utimensat", "setxattr",
               "ptrace", "kill", "tgkill", "setrlimit", "prlimit64", "io_uring_setup"}

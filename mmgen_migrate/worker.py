@@ -408,25 +408,37 @@ def shutdown() -> None:
 # template side
 
 
+class _Spare:
+    """A forked process, already confined, waiting for its one request."""
+
+    def __init__(self, pid: int, folder: str, request_w: int, reply_r: int, cpu: int):
+        self.pid, self.folder, self.request_w, self.reply_r, self.cpu = pid, folder, request_w, reply_r, cpu
+
+
 class _Template:
+    """Forks the processes that evaluate files; one is always forked ahead
+    (confined and waiting), so that forking and confining overlap with the
+    converter's own work."""
+
     def __init__(self, root: str, confinement: str):
         self.root = root
         self.confinement = confinement
-        self.child: int | None = None
+        self.children: set[int] = set()
+        self.spare: _Spare | None = None
         self.count = 0
 
     def cleanup_and_exit(self, signum=None, frame=None) -> None:
         """SIGTERM (the converter died, or stops us), or the end: kill and
-        reap the running evaluation first, so that nothing writes into the
+        reap the evaluation processes first, so that nothing writes into the
         folder while it is removed."""
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGHUP})
-        child, self.child = self.child, None
-        if child is not None:
+        for child in list(self.children):
             try:
                 os.kill(child, signal.SIGKILL)
                 os.waitpid(child, 0)
             except OSError:
                 pass
+        self.children.clear()
         try:
             os.chdir("/")
         except OSError:
@@ -434,31 +446,58 @@ class _Template:
         shutil.rmtree(self.root, ignore_errors=True)
         os._exit(0)
 
-    def evaluate(self, request: dict) -> bytes:
-        """Fork, confine and evaluate one file; the reply frame."""
+    def _fork(self, cpu: int) -> _Spare:
         self.count += 1
         folder = os.path.join(self.root, f"f{self.count}")
         os.mkdir(folder, 0o700)
         os.mkdir(os.path.join(folder, "work"), 0o700)
         os.mkdir(os.path.join(folder, "tmp"), 0o700)
-        timeout = float(request["timeout"])
-        r, w = os.pipe()
+        request_r, request_w = os.pipe()
+        reply_r, reply_w = os.pipe()
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGHUP})
         try:
             pid = os.fork()
             if pid == 0:
-                os.close(r)
-                _child(w, folder, request, self.confinement, os.getppid())  # never returns
-            self.child = pid
+                _child(request_r, reply_w, folder, cpu, self.confinement, os.getppid())  # never returns
+            self.children.add(pid)
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP})
-        os.close(w)
+        os.close(request_r)
+        os.close(reply_w)
+        return _Spare(pid, folder, request_w, reply_r, cpu)
+
+    def _discard(self, spare: _Spare) -> None:
+        os.close(spare.request_w)
+        os.close(spare.reply_r)
+        self._reap(spare.pid, kill=True)
+        shutil.rmtree(spare.folder, ignore_errors=True)
+
+    def evaluate(self, request: dict) -> bytes:
+        """Evaluate one file in a confined process; the reply frame."""
+        timeout = float(request["timeout"])
+        cpu = int(math.ceil(timeout)) + 1
+        proc, self.spare = self.spare, None
+        if proc is not None and proc.cpu != cpu:
+            self._discard(proc)
+            proc = None
+        if proc is None:
+            proc = self._fork(cpu)
+        data = json.dumps({"path": request["path"], "lazy_import": request["lazy_import"]}).encode()
         try:
-            status, data = self._collect(pid, r, time.monotonic() + timeout)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(proc.request_w, view):]
+        except OSError:
+            pass  # it ended already (its confinement failed): its reply says why
         finally:
-            os.close(r)
-            self.child = None
-            shutil.rmtree(folder, ignore_errors=True)
+            os.close(proc.request_w)
+        deadline = time.monotonic() + timeout
+        self.spare = self._fork(cpu)  # the next one, while this one works
+        try:
+            status, data = self._collect(proc.pid, proc.reply_r, deadline)
+        finally:
+            os.close(proc.reply_r)
+            shutil.rmtree(proc.folder, ignore_errors=True)
         if status == "timeout":
             return _frame(_ERROR, {"error": f"evaluating the config took longer than {timeout:g} s "
                                             "(an endless loop?); stopped it"})
@@ -477,7 +516,6 @@ class _Template:
     def _collect(self, pid: int, fd: int, deadline: float):
         """Read the reply until the process exits; kill it at the deadline."""
         chunks, size, eof = [], 0, False
-        code = None
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -496,9 +534,10 @@ class _Template:
                             self._reap(pid, kill=True)
                             return "too large", b""
             else:
-                time.sleep(0.002)
+                time.sleep(0.001)
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
+                self.children.discard(pid)
                 code = os.waitstatus_to_exitcode(status)
                 # the process is gone: what it wrote is all there is
                 while True:
@@ -512,8 +551,7 @@ class _Template:
                         return "too large", b""
                 return code, b"".join(chunks)
 
-    @staticmethod
-    def _reap(pid: int, kill: bool) -> None:
+    def _reap(self, pid: int, kill: bool) -> None:
         if kill:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -523,6 +561,7 @@ class _Template:
             os.waitpid(pid, 0)
         except ChildProcessError:
             pass
+        self.children.discard(pid)
 
 
 def _memory_cap() -> int | None:
@@ -536,11 +575,13 @@ def _memory_cap() -> int | None:
         return None
 
 
-def _child(w: int, folder: str, request: dict, confinement: str, template: int) -> None:
-    """In the forked process: confine, evaluate, reply, exit.  No code of
-    the config runs before :func:`sandbox.confine` has returned."""
+def _child(request_r: int, reply_w: int, folder: str, cpu: int, confinement: str, template: int) -> None:
+    """In the forked process: confine, wait for the request, evaluate, reply,
+    exit.  No code of the config runs before :func:`sandbox.confine` has
+    returned, and nothing but the two pipes to the template stays open."""
     code = 0
     try:
+        request = None
         try:
             sandbox.die_with_parent(signal.SIGKILL)
             if os.getppid() != template:
@@ -549,24 +590,35 @@ def _child(w: int, folder: str, request: dict, confinement: str, template: int) 
                 signal.signal(sig, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP})
-            # nothing but the reply pipe stays open
             devnull = os.open(os.devnull, os.O_RDWR)
+            keep = []
+            for fd in (request_r, reply_w):
+                keep.append(fd if fd > 2 else os.dup(fd))
             for fd in (0, 1, 2):
                 os.dup2(devnull, fd)
-            if w < 3:
-                w2 = os.dup(w)  # not expected: 0-2 are taken
-                w = w2
-            os.closerange(3, w)
-            os.closerange(w + 1, 1 << 20)
+            request_r, reply_w = keep
+            low = 3
+            for fd in sorted(keep):
+                os.closerange(low, fd)
+                low = fd + 1
+            os.closerange(low, 1 << 20)
             work, tmp = os.path.join(folder, "work"), os.path.join(folder, "tmp")
             os.chdir(work)
             os.environ["TMPDIR"] = tmp
             tempfile.tempdir = tmp
-            cpu = int(math.ceil(float(request["timeout"]))) + 1
             if confinement == "kernel":
                 sandbox.confine(folder, memory_bytes=_memory_cap(), cpu_seconds=cpu)
             else:
                 sandbox._limits(_memory_cap(), cpu, 256 * 1024**2)
+            # confined: now wait for the file to evaluate
+            chunks = []
+            while True:
+                chunk = os.read(request_r, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            os.close(request_r)
+            request = json.loads(b"".join(chunks))
         except Exception as exc:
             reply = {"ok": False, "error": _one_line(exc) if isinstance(exc, sandbox.ConfinementError)
                      else f"could not prepare the evaluation process: {_one_line(exc)}"}
@@ -580,8 +632,7 @@ def _child(w: int, folder: str, request: dict, confinement: str, template: int) 
                                                       f"{_one_line(exc)}"}).encode()
         view = memoryview(data)
         while view:
-            n = os.write(w, view)
-            view = view[n:]
+            view = view[os.write(reply_w, view):]
     except BaseException:
         code = 1
     os._exit(code)
@@ -745,6 +796,9 @@ def main() -> None:
         message = f"{type(exc).__name__}: {_one_line(exc)}" if not isinstance(exc, EvaluationError) else str(exc)
         send(_frame(_ERROR, {"error": message}))
         template.cleanup_and_exit()
+    import gc
+
+    gc.freeze()  # forked processes then copy fewer pages (the collector leaves the template's objects alone)
     send(_frame(_REPLY, {"ready": True}))
     try:
         while True:

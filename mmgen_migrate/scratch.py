@@ -67,6 +67,8 @@ for line in sys.stdin.buffer:
         paths.add(os.fsdecode(line[1:]))
     elif line[:1] == b"-":
         paths.discard(os.fsdecode(line[1:]))
+    elif line == b"!":  # a normal exit: the owners clean up themselves
+        paths.clear()
 for p in paths:
     shutil.rmtree(p, ignore_errors=True)
 """
@@ -84,8 +86,26 @@ def _janitor_pipe():
         _janitor = subprocess.Popen([sys.executable, "-S", "-c", _JANITOR], stdin=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True,
                                     start_new_session=True)  # Ctrl-C must not end it before us
+        if _janitor_pid is None:
+            import atexit
+
+            atexit.register(_stop_janitor)
         _janitor_pid = os.getpid()
     return _janitor.stdin
+
+
+def _stop_janitor() -> None:
+    """At a normal exit: the janitor ends without removing anything (what
+    is still registered belongs to exit handlers that run after this one)."""
+    janitor = _janitor
+    if janitor is None or _janitor_pid != os.getpid():
+        return
+    try:
+        janitor.stdin.write(b"!\n")
+        janitor.stdin.close()
+        janitor.wait(timeout=5)
+    except Exception:
+        pass
 
 
 def _tell(sign: bytes, path: str) -> None:

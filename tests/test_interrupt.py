@@ -122,7 +122,7 @@ def test_sigkill_during_writing_leaves_only_complete_files(tree, tmp_path):
     proc = _cli(src, out, tmp_path)
     started = _wait_for(lambda: out.exists() and any(out.rglob("*.py")), 300)
     os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.communicate(timeout=60)
     assert started, "the run never started writing"
     written = _assert_only_complete_files(out, ref, allow_leftover=True)
     assert 0 < written <= N_CONFIGS + 2
@@ -156,7 +156,7 @@ def test_sigkill_early_leaves_only_complete_files(tree, tmp_path, delay):
     proc = _cli(src, out, tmp_path)
     time.sleep(delay)
     os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.communicate(timeout=60)
     _assert_only_complete_files(out, ref, allow_leftover=True)
     # nothing is left in the scratch space: the evaluation template gets
     # SIGTERM from the kernel when the converter dies, kills and reaps the

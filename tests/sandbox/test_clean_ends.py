@@ -72,6 +72,17 @@ def _wait_for(predicate, limit: float) -> bool:
 @pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
 def test_a_signal_to_convert_leaves_nothing_behind(sig, jobs, tmp_path):
+    _signal_a_run(sig, jobs, tmp_path, group=False)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_in_a_terminal_leaves_nothing_behind(jobs, tmp_path):
+    """A terminal's Ctrl-C sends SIGINT to the whole foreground process
+    group: the converter, its -j processes, multiprocessing's helpers."""
+    _signal_a_run(signal.SIGINT, jobs, tmp_path, group=True)
+
+
+def _signal_a_run(sig, jobs, tmp_path, group: bool):
     from mmgen_migrate.worker import confinement_problem
 
     if confinement_problem():
@@ -92,7 +103,10 @@ def test_a_signal_to_convert_leaves_nothing_behind(sig, jobs, tmp_path):
         assert evaluating, f"no evaluation started: {proc.poll()} {proc.stderr.read().decode() if proc.poll() is not None else ''}"
         time.sleep(0.5)
         assert proc.poll() is None, "the run ended before the signal (make the tree bigger)"
-        os.kill(proc.pid, sig)  # the converter's process only, not its group
+        if group:
+            os.killpg(proc.pid, sig)
+        else:
+            os.kill(proc.pid, sig)  # the converter's process only, not its group
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:

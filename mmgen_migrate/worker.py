@@ -289,7 +289,8 @@ class LoadWorker:
             self.close()
             self._start()
         proc = self.proc
-        request = _frame(_REPLY, {"path": os.fspath(path), "lazy_import": lazy_import, "timeout": self.timeout})
+        request = _frame(_REPLY, {"path": os.path.abspath(os.fspath(path)), "lazy_import": lazy_import,
+                                  "timeout": self.timeout})
         try:
             proc.stdin.write(request)
             proc.stdin.flush()
@@ -742,8 +743,8 @@ _PATH_EVENTS = {
 }
 _PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
                    "os.forkpty", "os.kill", "os.killpg", "pty.spawn", "os.startfile"}
-_NETWORK_EVENTS = {"socket.__new__", "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg", "urllib.Request",
-                   "http.client.connect", "ftplib.connect", "smtplib.connect"}
+_NETWORK_EVENTS = {"socket.__new__", "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
+                   "urllib.Request", "http.client.connect", "ftplib.connect", "smtplib.connect"}
 
 
 _WARM_UP = "a = dict(b=[1, (2, 3)], c='{{ fileBasename }}')\n"

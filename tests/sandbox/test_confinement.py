@@ -167,3 +167,15 @@ def test_the_reply_encoding_keeps_config_types():
     assert worker.decode_value(json.loads(json.dumps(encoded))) == value
     with pytest.raises(worker._NotPlain):
         worker.encode_value({"f": {1, 2}})
+
+
+def test_a_relative_path_is_read_from_the_callers_folder(tmp_path, monkeypatch):
+    """The file's process works in its throwaway folder; the path it gets is
+    made absolute first."""
+    write_config(tmp_path / "rel.py", "x = 'here'\n")
+    monkeypatch.chdir(tmp_path)
+    w = LoadWorker(timeout=10, confinement="kernel" if kernel_problem() is None else "unconfined")
+    try:
+        assert w.load("rel.py") == {"x": "here"}
+    finally:
+        w._kill()

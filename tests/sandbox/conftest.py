@@ -6,8 +6,10 @@ and a marker that must never show up in a running process's command line.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -41,8 +43,11 @@ def _running_with_marker() -> list[str]:
 
 class Sentinels:
     def __init__(self, tmp_path: Path):
-        self.outside = tmp_path / "outside"
-        self.outside.mkdir()
+        # on the file system of the sandbox's folders (so that a hard link
+        # into them is possible but for the sandbox)
+        from mmgen_migrate.scratch import scratch_root
+
+        self.outside = Path(tempfile.mkdtemp(prefix="sandbox-test-outside-", dir=scratch_root()))
         self.victim = self.outside / "victim.txt"
         self.victim.write_text("keep me\n")
         os.chmod(self.victim, 0o644)
@@ -65,6 +70,7 @@ class Sentinels:
                 for p in sorted(self.outside.rglob("*"))}
 
     def close(self):
+        shutil.rmtree(self.outside, ignore_errors=True)
         self.tcp.close()
         self.udp.close()
         self.bystander.kill()

@@ -51,6 +51,17 @@ ESCAPES = {
         os.chmod({victim!r}, 0o777)
         os.rename({victim!r}, {outside!r} + '/renamed.txt')
     """,
+    # a link inside the folder to a file outside, then writing through it
+    "hardlink_into_the_folder": """
+        import os
+        os.link({victim!r}, 'inside.txt')
+        open('inside.txt', 'w').write('escaped')
+    """,
+    "symlink_out_of_the_folder": """
+        import os
+        os.symlink({outside!r}, 'door')
+        open('door/via-symlink.txt', 'w').write('escaped')
+    """,
     # attributes Landlock does not cover (seccomp does), through an fd too
     "utime_and_fchmod_outside": """
         import os
@@ -152,7 +163,9 @@ for _o in _gc.get_objects():
         _o.active = False
 """
 
-DENIED = ("Permission denied", "Operation not permitted", "refused", "blocked")
+# (Landlock refuses a link or rename that would move a file from where it is
+# protected to where it is not with EXDEV)
+DENIED = ("Permission denied", "Operation not permitted", "refused", "blocked", "Invalid cross-device link")
 
 
 def _fill(text: str, s) -> str:

@@ -425,6 +425,7 @@ class _Template:
         self.root = root
         self.confinement = confinement
         self.children: set[int] = set()
+        self.finishing: list[tuple[int, str]] = []
         self.spare: _Spare | None = None
         self.count = 0
 
@@ -467,6 +468,21 @@ class _Template:
         os.close(reply_w)
         return _Spare(pid, folder, request_w, reply_r, cpu)
 
+    def _reap_finished(self, wait: bool = False) -> None:
+        """Reap the killed processes of earlier files, then remove their folders."""
+        left = []
+        for pid, folder in self.finishing:
+            try:
+                done, _ = os.waitpid(pid, 0 if wait else os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self.children.discard(pid)
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                left.append((pid, folder))
+        self.finishing = left
+
     def _discard(self, spare: _Spare) -> None:
         os.close(spare.request_w)
         os.close(spare.reply_r)
@@ -493,12 +509,16 @@ class _Template:
         finally:
             os.close(proc.request_w)
         deadline = time.monotonic() + timeout
+        self._reap_finished()
         self.spare = self._fork(cpu)  # the next one, while this one works
         try:
             status, data = self._collect(proc.pid, proc.reply_r, deadline)
         finally:
             os.close(proc.reply_r)
-            shutil.rmtree(proc.folder, ignore_errors=True)
+            if proc.pid in self.children:
+                self.finishing.append((proc.pid, proc.folder))  # killed, not reaped yet
+            else:
+                shutil.rmtree(proc.folder, ignore_errors=True)
         if status == "timeout":
             return _frame(_ERROR, {"error": f"evaluating the config took longer than {timeout:g} s "
                                             "(an endless loop?); stopped it"})
@@ -528,6 +548,15 @@ class _Template:
                     chunk = os.read(fd, 1 << 20)
                     if not chunk:
                         eof = True
+                        if chunks:
+                            # a complete reply: the process has nothing left
+                            # to do; it is killed (nothing of it runs on) and
+                            # reaped, and its folder removed, in the background
+                            try:
+                                os.kill(pid, signal.SIGKILL)
+                            except OSError:
+                                pass
+                            return 0, b"".join(chunks)
                     else:
                         chunks.append(chunk)
                         size += len(chunk)
@@ -634,6 +663,7 @@ def _child(request_r: int, reply_w: int, folder: str, cpu: int, confinement: str
         view = memoryview(data)
         while view:
             view = view[os.write(reply_w, view):]
+        os.close(reply_w)  # the template has the reply now, not only once this process is gone
     except BaseException:
         code = 1
     os._exit(code)
@@ -813,6 +843,7 @@ def main() -> None:
             except (EOFError, OSError, ValueError):
                 return  # the converter is done with us, or died
             send(template.evaluate(request))
+            template._reap_finished(wait=True)  # while the converter works on the reply
     finally:
         template.cleanup_and_exit()
 

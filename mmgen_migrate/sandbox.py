@@ -35,7 +35,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
-import resource
 import sys
 from functools import lru_cache
 
@@ -143,7 +142,7 @@ def confine(folder: str, *, memory_bytes: int | None, cpu_seconds: int | None,
         raise ConfinementError(missing)
     step = "resource limits"
     try:
-        _limits(memory_bytes, cpu_seconds, file_bytes)
+        limit_resources(memory_bytes, cpu_seconds, file_bytes)
         step = "dropping capabilities"
         _drop_capabilities()
         step = "Landlock"
@@ -156,7 +155,9 @@ def confine(folder: str, *, memory_bytes: int | None, cpu_seconds: int | None,
         raise ConfinementError(f"could not confine the evaluation process ({step}: {_one_line(exc)})") from None
 
 
-def _limits(memory_bytes, cpu_seconds, file_bytes) -> None:
+def limit_resources(memory_bytes, cpu_seconds, file_bytes) -> None:
+    import resource
+
     def cap(which, value):
         soft, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:

@@ -639,7 +639,7 @@ def _child(request_r: int, reply_w: int, folder: str, cpu: int, confinement: str
             if confinement == "kernel":
                 sandbox.confine(folder, memory_bytes=_memory_cap(), cpu_seconds=cpu)
             else:
-                sandbox._limits(_memory_cap(), cpu, 256 * 1024**2)
+                sandbox.limit_resources(_memory_cap(), cpu, 256 * 1024**2)
             # confined: now wait for the file to evaluate
             chunks = []
             while True:

@@ -7,11 +7,13 @@ converter:
 * the converter starts one **template process** per run (per ``-j``
   process); it imports MMEngine once and then **forks one fresh process per
   file**, so nothing a config does (threads it starts, modules it patches,
-  globals it changes) survives into the next file, and a batch stays fast;
-* the forked process closes every file descriptor but its reply pipe,
-  confines itself with :func:`mmgen_migrate.sandbox.confine` (Landlock,
-  seccomp, resource limits; kernel-enforced, inherited, irreversible) and
-  only then evaluates the config in a throwaway folder;
+  globals it changes) survives into the next file, and a batch stays fast
+  (the next file's process is always forked ahead, confined and waiting);
+* the forked process closes every file descriptor but its two pipes to the
+  template, confines itself with :func:`mmgen_migrate.sandbox.confine`
+  (Landlock, seccomp, resource limits; kernel-enforced, inherited,
+  irreversible), only then reads which file to evaluate, and evaluates it in
+  a throwaway folder;
 * it answers with **JSON** (a tagged encoding of plain config values,
   checked against a fixed schema by the converter); nothing is ever
   unpickled, so a forged or garbage reply gives at worst a wrong value, or an

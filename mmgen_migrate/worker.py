@@ -218,7 +218,7 @@ class LoadWorker:
 
     # -- life cycle ----------------------------------------------------------
     def _start(self) -> None:
-        from .scratch import fresh_name
+        from .scratch import fresh_name, track
 
         if self.confinement == "kernel":
             missing = confinement_problem()
@@ -227,6 +227,7 @@ class LoadWorker:
         # the template creates its folder itself: a converter killed before
         # the template starts leaves no folder
         self.root = fresh_name("mmgen-migrate-eval-")
+        track(self.root)  # should the template be killed with the converter (it removes it itself otherwise)
         package_parent = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = package_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -271,7 +272,10 @@ class LoadWorker:
             proc.stdout.close()
         root, self.root = self.root, None
         if root is not None:
+            from .scratch import untrack
+
             shutil.rmtree(root, ignore_errors=True)
+            untrack(root)
 
     def _kill(self) -> None:
         proc = self.proc

@@ -127,3 +127,35 @@ def _signal_a_run(sig, jobs, tmp_path, group: bool):
         f"left behind after {sig.name}: {sorted(p.name for p in scratch.iterdir())}"
     out = tmp_path / "out"
     assert not out.exists() or not any(p.name.startswith(".") for p in out.rglob("*"))
+
+
+def test_converter_and_template_killed_together_leave_nothing(tmp_path):
+    """Even with the template SIGKILLed too (it cannot clean up then): its
+    file processes die with it (parent-death signal) and the converter's
+    janitor removes its folder."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    cfg = tmp_path / "ok.py"
+    cfg.write_text("x = 1\n")
+    marker = f"mmgen-migrate-test-{uuid.uuid4().hex}"
+    script = (
+        "from mmgen_migrate.worker import LoadWorker\n"
+        "w = LoadWorker(timeout=10, confinement='unconfined')\n"
+        f"w.load({str(cfg)!r})\n"
+        "print(w.proc.pid, flush=True)\n"
+        "import time; time.sleep(120)\n")
+    env = dict(os.environ, MMGEN_MIGRATE_SCRATCH=str(scratch), MMGEN_TEST_RUN=marker)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        template = int(proc.stdout.readline())
+        assert any(scratch.iterdir())
+        os.kill(template, signal.SIGKILL)
+        proc.kill()
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    assert _wait_for(lambda: not _processes_of(marker), 10), _processes_of(marker)
+    assert _wait_for(lambda: not any(scratch.iterdir()), 10), sorted(p.name for p in scratch.iterdir())

@@ -161,7 +161,7 @@ def decode_value(data, depth: int = 0):
     raise _Malformed(f"unknown tag {tag[:20]!r}")
 
 
-def _one_line(text, limit: int = 500) -> str:
+def _one_line(text, limit: int = 1000) -> str:
     lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
     line = lines[0] if lines else ""
     return line if len(line) <= limit else line[: limit - 3] + "..."

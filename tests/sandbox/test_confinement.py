@@ -78,7 +78,7 @@ def test_cpu_time_is_limited_by_the_kernel(tmp_path):
     start = time.monotonic()
     code, out = _in_confined_child(body, tmp_path, cpu=1)
     assert code in (-signal.SIGXCPU, -signal.SIGKILL), (code, out)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 60  # 1 s of CPU time (the wall clock may be slower on a busy machine)
 
 
 @needs_kernel

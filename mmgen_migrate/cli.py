@@ -14,13 +14,12 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__, report, reports
+from . import __version__
 from . import settings as settings_mod
-from .convert import CONVERTED, FAILED, UNCHANGED, ConvertOptions, UsageError, discover, write_results
-from .parallel import convert_batch, map_ordered
-from .reports import ReportFormatError
-from .rules import UnknownRuleError, all_rules, resolve_selection
 from .settings import SettingsError
+
+# The converter, the rules and the reports (LibCST, MMEngine) are imported by
+# the commands that need them, so `mmgen-migrate --help` starts fast.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -79,10 +78,14 @@ FORMATS = ("text", "json", "github", "sarif")
 @click.option("-v", "--verbose/--no-verbose", default=None,
               help="List every change, not only those that need review; a status line per file in batches.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("--allow-exec", "allow_exec", is_flag=False, flag_value="sandbox", default=None,
+              type=click.Choice(["sandbox", "unconfined"]), metavar="[=unconfined]",
+              help="Execute the configs that cannot be read statically, in the sandbox "
+                   "(=unconfined: without it, for trusted configs where the sandbox is unavailable).")
 @click.option("--verify", "run_verify", is_flag=True,
               help="Also train old and new config a few iterations and compare (needs torch).")
 def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, force_exclude, fmt, report_path,
-            report_format, jobs, config_path, isolated, stdin_filename, verbose, quiet, run_verify):
+            report_format, jobs, config_path, isolated, stdin_filename, verbose, quiet, allow_exec, run_verify):
     """Convert SRC (config files, folders of configs, or - for stdin).
 
     \b
@@ -94,11 +97,14 @@ def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, f
     Settings come from [tool.mmgen-migrate] in the nearest pyproject.toml;
     command-line flags win.
     """
+    from .reports import ReportFormatError
+    from .rules import UnknownRuleError
+    from .convert import UsageError
     err = _err_console()
     try:
         opts = _resolve_settings(config_path, isolated, select=_split(select), ignore=_split(ignore),
                                  exclude=list(exclude), fmt=fmt, report_path=list(report_path),
-                                 report_format=report_format, jobs=jobs, verbose=verbose)
+                                 report_format=report_format, jobs=jobs, verbose=verbose, allow_exec=allow_exec)
         code = _convert(list(srcs), output, in_place, show_diff, check, opts, force_exclude, stdin_filename,
                         quiet, run_verify, err)
     except (UsageError, UnknownRuleError, SettingsError, ReportFormatError) as exc:
@@ -109,6 +115,7 @@ def convert(srcs, output, in_place, show_diff, check, select, ignore, exclude, f
 
 def _resolve_settings(config_path, isolated, **cli) -> dict:
     """Command-line values over ``[tool.mmgen-migrate]`` over defaults."""
+    from .convert import UsageError
     if isolated and config_path:
         raise UsageError("--config and --isolated exclude each other")
     conf = settings_mod.Settings() if isolated else settings_mod.load(config_path)
@@ -128,8 +135,25 @@ def _resolve_settings(config_path, isolated, **cli) -> dict:
         "report_format": pick("report_format", conf.report_format),
         "jobs": pick("jobs", conf.jobs, 1),
         "verbose": bool(pick("verbose", conf.verbose, False)),
+        "allow_exec": pick("allow_exec", conf.allow_exec) or None,
         "settings_file": conf.path,
     }
+
+
+def _os_problem(exc: OSError) -> str:
+    """``read-only file system``, ``no space left on device``, ..."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
+def sandbox_problem() -> str | None:
+    """What the running kernel lacks for the ``--allow-exec`` sandbox (None: nothing)."""
+    from . import worker
+
+    check = getattr(worker, "confinement_problem", None)
+    if check is None:
+        return "the kernel-enforced sandbox is not available in this version"
+    return check()
 
 
 def _excluded(path: Path, patterns) -> bool:
@@ -142,12 +166,15 @@ def _excluded(path: Path, patterns) -> bool:
 def _collect_many(srcs, output, in_place, dry, exclude, force_exclude):
     """Several SRC: files and folders, converted together (their ``_base_``
     links to each other are kept), relative names from their common folder."""
+    from .convert import UsageError, discover
     if any(str(s) == "-" for s in srcs):
         raise UsageError("'-' (stdin) cannot be combined with other SRC")
     if not (output or in_place or dry):
         raise UsageError("several SRC: give -o OUTPUT_FOLDER, --in-place, --diff or --check")
     if output and output.exists() and not output.is_dir():
         raise UsageError(f"{output}: output for several SRC must be a folder")
+    if output and not output.exists() and output.suffix == ".py":
+        raise UsageError(f"{output}: output for several SRC must be a folder, not a .py file name")
     files: list[Path] = []
     anchors: list[str] = []
     for src in srcs:
@@ -173,6 +200,11 @@ def _collect_many(srcs, output, in_place, dry, exclude, force_exclude):
 
 def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdin_filename, quiet, run_verify,
              err) -> int:
+    from .convert import (ConvertOptions, FAILED, UNCHANGED, UsageError, discover, hold_back_failed_families,
+                          write_results)
+    from .parallel import convert_batch
+    from . import report, reports
+    from .rules import resolve_selection
     fmt, verbose = opts["fmt"], opts["verbose"]
     exclude = opts["exclude"]
     dry = show_diff or check
@@ -183,7 +215,12 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
     if dry and (in_place or output):
         raise UsageError("--diff/--check write nothing; drop --in-place/--output")
     resolve_selection(opts["select"], opts["ignore"])  # fail early on unknown rule ids
-    options = ConvertOptions(select=opts["select"], ignore=opts["ignore"])
+    allow_exec = opts.get("allow_exec")
+    if allow_exec == "sandbox":
+        problem = sandbox_problem()
+        if problem:
+            raise UsageError(f"--allow-exec: {problem} (pass --allow-exec=unconfined to execute without a sandbox)")
+    options = ConvertOptions(select=opts["select"], ignore=opts["ignore"], allow_exec=allow_exec)
     if len(opts["report_path"]) > 1 and opts["report_format"]:
         raise UsageError("--report-format needs a single --report; with several, each takes its extension's format")
     report_targets = [(Path(p), reports.format_for(p, opts["report_format"])) for p in opts["report_path"]]
@@ -251,13 +288,20 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
             stdin_tmp.unlink(missing_ok=True)
 
     if not dry and not to_stdout:
-        if in_place:
-            write_results(results, lambda r: r.source if r.status != UNCHANGED else None)
-        elif single:
-            write_results(results, lambda r: output)
-        else:
-            out_root = Path(output)
-            write_results(results, lambda r: out_root / r.rel)
+        try:
+            if in_place:
+                hold_back_failed_families(results)
+                write_results(results, lambda r: r.source if r.status != UNCHANGED else None)
+            elif single:
+                write_results(results, lambda r: output)
+            else:
+                out_root = Path(output)
+                write_results(results, lambda r: out_root / r.rel)
+        except OSError as exc:
+            # a read-only or full destination: one line, exit 2; the files
+            # already written are complete (each one is replaced atomically)
+            where = output if output is not None else (exc.filename or "")
+            raise UsageError(f"{where}: {_os_problem(exc)}") from None
 
     verify_results = {}
     if run_verify:
@@ -265,7 +309,10 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
                                  jobs=opts["jobs"] if batch else 1)
 
     for report_path, report_fmt in report_targets:
-        reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
+        try:
+            reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
+        except OSError as exc:
+            raise UsageError(f"{report_path}: {_os_problem(exc)}") from None
 
     if fmt in ("json", "sarif", "github"):
         doc = reports.build_document(results, verify=verify_results, check=check, include_diff=show_diff,
@@ -334,6 +381,7 @@ class BatchProgress:
         return False
 
     def _status(self, res) -> str:
+        from .convert import FAILED
         if res.status == FAILED:
             return f"[red]failed[/]: {escape(res.error or '')}"
         verb = {"converted": "would convert" if self.check else "converted", "unchanged": "unchanged"}[res.status]
@@ -388,6 +436,8 @@ def _verify(results, err, quiet, jobs: int = 1) -> dict:
     """Verify each converted config against its 0.x original, on ``jobs``
     processes.  A pair the verifier cannot take is reported as not verified
     (the batch goes on); a missing torch stops the run."""
+    from .convert import CONVERTED, UsageError
+    from .parallel import map_ordered
     try:
         from .verify import TorchMissingError, render_text
     except ImportError as exc:  # pragma: no cover - verify package missing
@@ -416,6 +466,7 @@ def _verify(results, err, quiet, jobs: int = 1) -> dict:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(fmt):
     """List the migration rules."""
+    from .rules import all_rules
     rules = all_rules()
     if fmt == "json":
         click.echo(json.dumps([{"id": r.id, "name": r.name, "topic": r.topic, "summary": r.summary} for r in rules],
@@ -430,6 +481,7 @@ def rules_command(fmt):
 @click.argument("rule_id")
 def explain(rule_id):
     """Show a rule's documentation and examples."""
+    from .rules import UnknownRuleError, resolve_selection
     try:
         matches = resolve_selection([rule_id])
     except UnknownRuleError as exc:

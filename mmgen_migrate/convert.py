@@ -2,12 +2,19 @@
 
 For each file, in ``_base_`` order (bases first):
 
-1. load the effective 0.x config with MMEngine (bases merged);
+1. read the effective 0.x config statically (:mod:`.reader`: bases merged
+   exactly as MMEngine merges them, nothing executed; ``--allow-exec``
+   evaluates a file the reader refuses in the sandboxed worker);
 2. run the rules on it → the target 1.x config and the list of changes;
 3. emit the file as an edit of its own source, relative to what its
    converted bases give (bases outside the converted set are inlined);
-4. stage the result and reload it with MMEngine: it must equal the target
-   (semantic round trip).  If it does not, emit again without reusing source
+4. stage the result and read it back the way MMagic's ``tools/train.py``
+   reads it (``Config.fromfile`` semantics, statically -- the output is made
+   of expressions the reader understands): it must equal the target
+   (semantic round trip).  A value that depends on the machine (an
+   environment variable, the working directory) must stay an expression:
+   the input and the output are also read on a *probe* machine, and the
+   output must convert the same there.  If it does not, emit again without reusing source
    expressions; if it still does not, the file fails and nothing is written.
 
 Nothing is written to the destination until every file has been staged and
@@ -25,7 +32,7 @@ from typing import Iterable, Sequence
 
 from . import emit as emit_mod
 from .scratch import scratch_dir
-from .load import ConfigError, SourceFile, find_cycle, load_effective, read_source
+from .load import ConfigError, NewStyleConfig, SourceFile, find_cycle, read_effective, read_source
 from .model import (
     MISSING,
     Change,
@@ -38,6 +45,7 @@ from .model import (
 )
 from .rules import Rule, apply_rules, resolve_selection
 from .rules.base import PRIMARY_SOURCE
+from .rules.families import training_refused
 
 CONVERTED, UNCHANGED, FAILED = "converted", "unchanged", "failed"
 
@@ -70,6 +78,9 @@ class FileResult:
 class ConvertOptions:
     select: Sequence[str] | None = None
     ignore: Sequence[str] | None = None
+    #: None: read configs statically only; "sandbox" / "unconfined": execute
+    #: the ones the static reader refuses (``--allow-exec``)
+    allow_exec: str | None = None
 
 
 class UsageError(Exception):
@@ -131,6 +142,7 @@ class Converter:
         self.results: dict[Path, FileResult] = {}
         self.effective: dict[Path, dict] = {}
         self.targets: dict[Path, dict] = {}
+        self.modern: dict[Path, bool] = {}  # `_base_` files outside the set: already 1.x?
 
     def rel(self, path: Path) -> str:
         if self.root is not None:
@@ -202,6 +214,39 @@ class Converter:
                     raise ConfigError(f"`_base_` file {os.path.relpath(base, src.path.parent)}: {exc}") from None
                 self._check_bases(self._source(base)) if base not in self.in_set else None
 
+    def _already_1x(self, base: Path) -> bool:
+        """Is ``base`` (a `_base_` file outside the converted set) a config
+        the rules leave as it is?"""
+        if base not in self.modern:
+            self.modern[base] = False
+            if base.suffix == ".py":
+                try:
+                    effective = read_effective(base, allow_exec=self.options.allow_exec).config
+                except ConfigError:  # (a new-style config is not a `_base_` of an old-style one)
+                    return False
+                outcome = apply_rules(effective, self.rules, partial=True)
+                self.modern[base] = same(restrict_to_owned(outcome.target, effective), effective)
+                if self.modern[base]:  # what it gives the configs inheriting it
+                    self.effective[base] = self.targets[base] = effective
+        return self.modern[base]
+
+    def _stage_1x(self, base: Path, spec: str, staged_dir: Path, staging: Path, depth: int = 0) -> bool:
+        """Copy ``base`` (and its own `_base_` files) to where a file staged
+        in ``staged_dir`` finds it through ``spec``; False where that is
+        outside the staging folder (the base is then inlined)."""
+        dest = Path(os.path.normpath(staged_dir / spec))
+        try:
+            dest.relative_to(staging)
+            src = self._source(base)
+        except (ValueError, ConfigError):
+            return False
+        if depth > 20 or not all(self._stage_1x(b, s, dest.parent, staging, depth + 1)
+                                 for s, b in zip(src.base_specs, src.bases)):
+            return False
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(src.raw)
+        return True
+
     def _convert_one(self, path: Path, res: FileResult, staging: Path) -> None:
         src = self._source(path)
         res.old_text = src.text
@@ -210,18 +255,69 @@ class Converter:
         for spec, b in in_set_bases:
             if self.results.get(b) is None or self.results[b].status == FAILED:
                 raise ConfigError(f"`_base_` file {spec!r} could not be converted")
-        res.inlined_bases = [spec for spec, b in zip(src.base_specs, src.bases) if b not in self.in_set]
+        # `_base_` files outside the converted set that are already 1.x stay
+        # references (only 0.x bases are inlined); they are staged where the
+        # staged file finds them, for the round trip
+        staged_dir = (staging / res.rel).parent
+        kept_1x = {b for spec, b in zip(src.base_specs, src.bases)
+                   if b not in self.in_set and self._already_1x(b) and self._stage_1x(b, spec, staged_dir, staging)}
+        in_set_bases = [(spec, b) for spec, b in zip(src.base_specs, src.bases) if b in self.in_set or b in kept_1x]
+        res.inlined_bases = [spec for spec, b in zip(src.base_specs, src.bases)
+                             if b not in self.in_set and b not in kept_1x]
 
-        old = load_effective(path)
+        allow_exec = self.options.allow_exec
+        try:
+            loaded = read_effective(path, allow_exec=allow_exec)
+        except NewStyleConfig:
+            # `with read_base():` configs exist only in MMEngine: 1.x already
+            res.changes.append(Change("load", Severity.EXACT,
+                                      "a new-style (lazy-import) MMEngine config: already 1.x, left as it is"))
+            res.new_text, res.status = src.text, UNCHANGED
+            self.targets[path] = {}
+            self.effective[path] = {}
+            return
+        old = loaded.config
         self.effective[path] = old
         res.effective = old
+        refused_inline = bool(in_set_bases) and training_refused(old)
+        if refused_inline:
+            # MOD005 keeps this config's 0.x training settings while its
+            # converted bases give 1.x ones (a `data` base now defines
+            # `train_dataloader`): it inherits nothing converted and is
+            # written self-contained, exactly as when converted on its own
+            res.inlined_bases = list(src.base_specs)
+            in_set_bases = []
         outcome = apply_rules(old, self.rules, partial=res.is_base)
         target = restrict_to_owned(outcome.target, old) if res.is_base else outcome.target
         res.changes = outcome.changes
+        if refused_inline:
+            res.changes.append(Change("MOD005", Severity.UNSUPPORTED, (
+                "`_base_` files inlined: the 1.x settings of their conversion must not apply to a model MMagic "
+                "1.x cannot train (the file is written as when converted on its own)")))
+        if loaded.executed:
+            res.changes.append(Change("load", Severity.REVIEW, (
+                "not read statically: executed with --allow-exec"
+                + (" (unconfined)" if allow_exec == "unconfined" else " in the sandbox"))))
+        probe_target = self._probe_target(path, loaded, res)
         lost = unaccounted_leaves(old, target, outcome.changes) if not res.is_base else []
         if lost:
             res.changes.append(Change("internal", Severity.ERROR,
                                       "settings lost without a rule (a bug in mmgen-migrate): " + ", ".join(lost[:5])))
+
+        marked = any(c.severity == Severity.UNSUPPORTED and c.new_path for c in res.changes)
+        if res.inlined_bases and same(target, old) and not marked and all(
+                self._already_1x(b) if b not in self.in_set else self.results[b].status == UNCHANGED
+                for b in src.bases):
+            # already 1.x, bases included (1.x bases the staging folder cannot
+            # hold, e.g. outside the root): nothing to inline, the file is
+            # unchanged (as `--check` on one file of a converted tree sees it)
+            res.inlined_bases = []
+            self.targets[path] = res.target = target
+            res.new_text, res.status = src.text, UNCHANGED
+            staged = staging / res.rel  # where the configs inheriting it find it
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(src.raw)
+            return
 
         base_view: dict = {}
         old_base_view: dict = {}
@@ -241,6 +337,7 @@ class Converter:
             inp = emit_mod.EmitInput(
                 module=src.module,
                 target=target,
+                known=_statement_values(src, loaded.machine_values.get(str(path), {})),
                 base_view=base_view,
                 old_effective=old,
                 old_base_view=old_base_view,
@@ -251,13 +348,18 @@ class Converter:
             )
             candidate = emit_mod.emit(inp)
             staged.write_bytes(candidate.encode("utf-8"))
-            load_notes: list[str] = []
             try:
-                loaded = load_effective(staged, new_style=True, notes=load_notes)
+                reloaded = read_effective(staged, new_style=True, allow_exec=allow_exec)
             except ConfigError as exc:
                 problem = f"the written config does not load ({exc})"
                 continue
-            if same(loaded, target):
+            load_notes = reloaded.notes
+            frozen = self._frozen(staged, probe_target)
+            if frozen is not None and same(reloaded.config, target):
+                problem = frozen
+                continue
+            loaded_cfg = reloaded.config
+            if same(loaded_cfg, target):
                 text = candidate
                 res.changes.extend(Change("load", Severity.REVIEW, note) for note in load_notes)
                 lost = sorted(set(_PLACEHOLDER.findall(src.text)) - set(_PLACEHOLDER.findall(text)))
@@ -266,18 +368,185 @@ class Converter:
                         f"MMEngine placeholder(s) {', '.join('{{ ' + n + ' }}' for n in lost)} were written as "
                         "their values for this file's location; put them back if the config moves")))
                 break
-            diff = first_difference(loaded, target)
+            diff = first_difference(loaded_cfg, target)
             problem = (
                 f"the written config loads to a different value at `{format_path(diff)}` "
-                f"({_short(get_path(loaded, diff))} instead of {_short(get_path(target, diff))})"
+                f"({_short(get_path(loaded_cfg, diff))} instead of {_short(get_path(target, diff))})"
             )
         if text is None:
             staged.unlink(missing_ok=True)
             raise emit_mod.EmitError(problem)
+        if loaded.executed:
+            _warn_frozen_executed(res, text, loaded.machine_values.get(str(path), {}))
         self.targets[path] = target
         res.target = target
         res.new_text = text
         res.status = CONVERTED if text != src.text else UNCHANGED
+
+
+    # -- values that depend on the machine -----------------------------------
+    def _probe_target(self, path: Path, loaded, res: FileResult):
+        """Report every look at the machine of this file (and its bases not
+        converted alongside), and return the target the file converts to on
+        the probe machine (None when nothing depends on the machine, or when
+        the probe cannot be read)."""
+        if loaded.executed:
+            self._executed_values(path, loaded, res)
+            return None
+        if not loaded.reads:
+            return None
+        mine = [r for r in loaded.reads if Path(r.file) == path or Path(r.file) not in self.in_set]
+        seen = set()
+        for r in mine:
+            key = (r.file, r.line, r.what)
+            if key in seen:
+                continue
+            seen.add(key)
+            where = "" if Path(r.file) == path else f" in `_base_` file {os.path.relpath(r.file, path.parent)}"
+            subject = f"`{r.name}`" if r.name else "a value"
+            res.changes.append(Change("load", Severity.REVIEW, (
+                f"{subject} (line {r.line}{where}) depends on the machine: {r.what}; the output keeps "
+                "the expression, so it is read again where the config runs (the values checked are this machine's)")))
+        try:
+            probe = read_effective(path, probe=True)
+        except ConfigError:
+            return None  # a value the probe machine cannot give (e.g. int() of it): checked on this machine only
+        outcome = apply_rules(probe.config, self.rules, partial=res.is_base)
+        return restrict_to_owned(outcome.target, probe.config) if res.is_base else outcome.target
+
+    def _executed_values(self, path: Path, loaded, res: FileResult) -> None:
+        """A config executed with --allow-exec: every top-level name bound by
+        a statement outside what is read statically may hold a value of this
+        machine (a file, the clock, the environment).  Report each, and give
+        the emitter its value so that it writes the name, not the value."""
+        import ast
+
+        from .reader import NotStatic, check_static
+
+        try:
+            tree = ast.parse(res.old_text or "")
+        except SyntaxError:
+            return
+        values = {}
+        for index, stmt in enumerate(tree.body):
+            name = stmt.targets[0].id if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                                          and isinstance(stmt.targets[0], ast.Name)) else None
+            if name is None or name not in loaded.config:
+                continue
+            try:
+                check_static(ast.Module(body=[stmt], type_ignores=[]))
+                continue
+            except NotStatic:
+                pass
+            if not _last_binding(tree.body, index, name):
+                continue
+            value = loaded.config[name]
+            res.changes.append(Change("load", Severity.REVIEW, (
+                f"`{name}` (line {stmt.lineno}) was computed by executing the config (--allow-exec): "
+                f"{_short(value)} on this machine; the output keeps the expression, check that it gives the "
+                "right value where the config runs")))
+            if isinstance(value, str) and value or isinstance(value, (list, dict, tuple)) and value:
+                values[index] = value
+        loaded.machine_values[str(path)] = values
+
+    def _frozen(self, staged: Path, probe_target) -> str | None:
+        """Why the written config freezes a machine-dependent value, if it does."""
+        if probe_target is None:
+            return None
+        try:
+            again = read_effective(staged, new_style=True, probe=True).config
+        except ConfigError:
+            return None
+        if same(again, probe_target):
+            return None
+        diff = first_difference(again, probe_target)
+        return (f"the written config would freeze a value that depends on the machine at `{format_path(diff)}` "
+                f"(it writes {_short(get_path(again, diff))} where the config reads the machine)")
+
+
+def _string_literals(text: str) -> list[tuple[int, str]]:
+    import ast
+    import io
+    import tokenize
+
+    out = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.STRING:
+                try:
+                    value = ast.literal_eval(tok.string)
+                except (ValueError, SyntaxError):
+                    continue
+                if isinstance(value, str):
+                    out.append((tok.start[0], value))
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return out
+
+
+def _warn_frozen_executed(res: FileResult, text: str, values: dict) -> None:
+    """With --allow-exec there is no probe reading: say where the output
+    writes a string that holds a value computed by executed code."""
+    import ast
+
+    if not values:
+        return
+    names = {}
+    body = ast.parse(res.old_text or "").body
+    for index, value in values.items():
+        if isinstance(value, str) and len(value) >= 2:
+            names[value] = body[index].targets[0].id
+    before = {v for _, v in _string_literals(res.old_text or "")}
+    for line, literal in _string_literals(text):
+        if literal in before:
+            continue
+        for value, name in names.items():
+            if value in literal:
+                res.changes.append(Change("load", Severity.REVIEW, (
+                    f"line {line} of the output writes {literal!r}, which holds this machine's value of "
+                    f"`{name}`; write it with `{name}` so it is computed where the config runs")))
+                break
+
+
+def _last_binding(body, index: int, name: str) -> bool:
+    """Is statement ``index`` the last one that binds or changes ``name``?"""
+    import ast
+
+    for stmt in body[index + 1:]:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+                return False
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and not isinstance(node.ctx, ast.Load):
+                root = node
+                while isinstance(root, (ast.Subscript, ast.Attribute)):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id == name:
+                    return False
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                root = node.func.value
+                while isinstance(root, (ast.Subscript, ast.Attribute)):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id == name:
+                    return False  # a method call may change it
+    return True
+
+
+def _statement_values(src: SourceFile, by_ast_index: dict) -> dict:
+    """Values of statements that read the machine, keyed by the index of the
+    statement in the LibCST module (the reader counts ``ast`` statements:
+    ``a = 1; b = 2`` is one LibCST line but two ``ast`` statements)."""
+    if not by_ast_index:
+        return {}
+    import libcst as cst
+
+    out = {}
+    ast_index = 0
+    for i, stmt in enumerate(src.module.body):
+        n = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        if n == 1 and ast_index in by_ast_index:
+            out[i] = by_ast_index[ast_index]
+        ast_index += n
+    return out
 
 
 # MMEngine's predefined variables (Config._substitute_predefined_vars)
@@ -382,6 +651,47 @@ def glob_escape(name: str) -> str:
     import glob
 
     return glob.escape(name)
+
+
+def hold_back_failed_families(results: Sequence[FileResult]) -> None:
+    """For ``--in-place``: a `_base_` family (files linked by `_base_`, in
+    either direction) is written all or nothing.  If one member failed, the
+    others are not written either and become failed themselves: a converted
+    base under a child that stayed 0.x (or the reverse) would load as a
+    mixture of 0.x and 1.x keys (`data` and `train_dataloader`)."""
+    by_path = {r.source: r for r in results}
+    linked: dict[Path, set[Path]] = {p: set() for p in by_path}
+    for p in by_path:
+        try:
+            bases = read_source(p).bases
+        except ConfigError:
+            continue
+        for b in bases:
+            if b in by_path and b != p:
+                linked[p].add(b)
+                linked[b].add(p)
+    seen: set[Path] = set()
+    for start in by_path:
+        if start in seen:
+            continue
+        family, stack = [], [start]
+        while stack:
+            p = stack.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            family.append(p)
+            stack.extend(linked[p])
+        failed = sorted(by_path[p].rel for p in family if by_path[p].status == FAILED)
+        if not failed:
+            continue
+        for p in family:
+            res = by_path[p]
+            if res.status == CONVERTED:
+                res.status = FAILED
+                res.error = (f"not written: it shares `_base_` files with {', '.join(failed)}, which failed; "
+                             "--in-place writes a `_base_` family all or nothing (fix the failure and run again, "
+                             "or convert into another folder with -o)")
 
 
 def write_results(results: Sequence[FileResult], destination_of) -> None:

@@ -52,6 +52,9 @@ class EmitInput:
     kept_bases: list[str] | None = None  # None: keep the _base_ statement as is
     inlined_bases: list[str] = field(default_factory=list)
     literal: bool = False  # never reuse source expressions (fallback mode)
+    # values of top-level statements the static evaluator cannot compute
+    # itself (they read the machine), by statement index, from the reader
+    known: dict = field(default_factory=dict)
 
 
 def emit(inp: EmitInput) -> str:
@@ -73,7 +76,7 @@ class _Emitter:
         self.newline = inp.module.default_newline
         self.indent_unit = inp.module.default_indent if inp.module.default_indent.strip() == "" else "    "
         self.facts = staticeval.Facts(inp.module)
-        self.bindings = staticeval.module_bindings(inp.module, self.facts)
+        self.bindings = staticeval.module_bindings(inp.module, self.facts, known=inp.known)
         self.simple_defs: dict[str, list[int]] = {}
         self.complex_defs: dict[str, list[int]] = {}
         self.base_index: int | None = None
@@ -243,7 +246,31 @@ class _Emitter:
                 return "()"
             pairs = [("", v, path + (i,)) for i, v in enumerate(value)]
             return self._items(pairs, at, indent, lead, "(", ")", trailing_comma=len(value) == 1)
+        machine_name = self.machine_name(value, at)
+        if machine_name is not None:
+            return machine_name
         return _literal(value)
+
+    def machine_name(self, value: Any, at: int) -> str | None:
+        """The top-level name whose statement read ``value`` from the machine
+        (``data_root = os.environ.get(...)``), when it still holds it at
+        ``at``: written instead of the value, which is this machine's only.
+        (convert checks the result on a probe machine.)"""
+        if self.inp.literal or not self.inp.known or isinstance(value, bool) or value is None:
+            return None
+        for index in sorted(self.inp.known, reverse=True):
+            simple = staticeval.simple_assignment(self.body[index])
+            if simple is None or index >= at or self.inp.known[index] != value:
+                continue
+            name = simple[0]
+            if name in getattr(self, "changed", set()):
+                continue
+            try:
+                if same(self.bindings.lookup(name, at), value):
+                    return name
+            except staticeval.Unknown:
+                continue
+        return None
 
     def _edit_dict_call(self, node, value: dict, path: Path, at: int, indent: str, lead: int) -> str | None:
         """Edit the source's ``dict(...)`` call into ``value`` in place: keep

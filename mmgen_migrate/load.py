@@ -1,9 +1,11 @@
 """Reading configs: source text + CST, ``_base_`` links, effective dict.
 
-The source side (text, line endings, CST, ``_base_`` list) is read without
-running anything.  The effective config is what MMEngine's ``Config.fromfile``
-makes of the file, ``_base_`` chain merged; that executes the config file (see
-README, "What convert executes").
+Nothing here runs a config.  The source side (text, line endings, CST,
+``_base_`` list) is parsed; the effective config (what MMEngine's
+``Config.fromfile`` makes of the file, ``_base_`` chain merged) is read by the
+static reader (:mod:`.reader`).  Only when the user allows execution
+(``--allow-exec``) is a config that the reader refuses evaluated, by MMEngine,
+in the evaluation worker (:mod:`.worker`, docs/execution.md).
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ import libcst as cst
 from . import staticeval
 
 
-class ConfigError(Exception):
-    """A file cannot be read, parsed or loaded.  The message is one line and
-    does not repeat the file name (callers prefix it)."""
+from .errors import ConfigError
+from .execload import lazy_misread_note, load_in_process, misread_as_lazy, one_line, warm_up  # noqa: F401
+from .reader import Machine, MachineRead, NewStyleConfig, NotStatic, Reader
+
+__all__ = ["ConfigError", "NotStatic", "NewStyleConfig", "SourceFile", "Loaded", "read_source",
+           "read_effective", "load_effective", "find_cycle", "ALLOW_EXEC_MODES"]
 
 
 @dataclass
@@ -114,123 +119,75 @@ def _read_bases(src: SourceFile) -> None:
         return  # mmengine uses the first `_base_ =` line
 
 
-def load_effective(path: Path, *, new_style: bool = False, notes: list[str] | None = None) -> dict:
-    """The effective config MMEngine builds for ``path`` (bases merged), as
-    plain dicts.  Raises :class:`ConfigError` with a one-line reason.
+#: values of ``--allow-exec``: None (read statically only), "sandbox"
+#: (execute what the reader refuses, confined), "unconfined"
+ALLOW_EXEC_MODES = (None, "sandbox", "unconfined")
 
-    The file is evaluated in the worker process (see :mod:`.worker`, and
-    docs/execution.md): a throwaway working directory, writes outside it
-    refused, a time limit, nothing shared with the converter.  A 0.x config is
-    read the way MMCV read it (``import numpy`` allowed); with ``new_style``
-    the file is read exactly as MMEngine's ``Config.fromfile`` reads a 1.x
-    config by default, which is how the converted output is checked.
-    Remarks about how the file loaded are appended to ``notes``.
+
+@dataclass
+class Loaded:
+    """An effective config and how it was read."""
+
+    config: dict
+    executed: bool = False
+    #: looks at the machine (environment, working directory, ...) while reading
+    reads: list[MachineRead] = field(default_factory=list)
+    #: per file: ast statement index -> value bound by a statement that read the machine
+    machine_values: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+_READERS: dict[bool, Reader] = {}
+
+
+def reader(probe: bool = False) -> Reader:
+    """The process-wide static reader (bases are read once per run)."""
+    if probe not in _READERS:
+        _READERS[probe] = Reader(Machine.probe() if probe else Machine.real())
+    return _READERS[probe]
+
+
+def read_effective(path: Path, *, new_style: bool = False, allow_exec: str | None = None,
+                   probe: bool = False) -> Loaded:
+    """The effective config of ``path`` as MMEngine builds it (bases merged).
+
+    Read statically (nothing runs).  A 0.x config is read as MMEngine's
+    ``Config.fromfile(path, lazy_import=False)`` reads it; with ``new_style``
+    as ``Config.fromfile(path)`` reads it (how MMagic's ``tools/train.py``
+    reads a converted config).  A file outside what the reader understands
+    raises :class:`NotStatic`, unless ``allow_exec`` names a way to execute
+    it; then it is evaluated in the worker.  ``probe`` reads it on the probe
+    machine (see :class:`.reader.Machine`); never executed.
     """
-    from .worker import EvaluationError, shared_worker
-
+    notes: list[str] = []
     try:
-        return shared_worker().load(path, lazy_import=None if new_style else False, notes=notes)
-    except EvaluationError as exc:
-        raise ConfigError(str(exc)) from None
+        res = reader(probe).read(path)
+    except NotStatic as exc:
+        if exc.path is not None and os.path.abspath(exc.path) != os.path.abspath(path):
+            exc.args = (f"`_base_` file {os.path.relpath(exc.path, os.path.dirname(os.path.abspath(path)))}:"
+                        f"{exc.args[0]}",)
+        if allow_exec is None or probe:
+            raise
+        from .worker import EvaluationError, shared_worker
+
+        try:
+            # "sandbox": kernel-confined (worker.py, sandbox.py); "unconfined" only when asked for
+            cfg = shared_worker(allow_exec).load(path, lazy_import=None if new_style else False, notes=notes)
+        except EvaluationError as e:
+            raise ConfigError(str(e)) from None
+        return Loaded(cfg, executed=True, notes=notes)
+    if new_style and res.lazy_misread is not None:
+        notes.append(lazy_misread_note(res.lazy_misread))
+    return Loaded(res.config, reads=res.reads, machine_values=res.machine_values, notes=notes)
 
 
-def misread_as_lazy(path: str | Path) -> str | None:
-    """The import that makes MMEngine read ``path`` as a new-style
-    (lazy-import) config although it is a classic one, if that is the case.
-
-    MMEngine 0.10 (``Config._is_lazy_import``) takes a file without
-    ``_base_`` that imports a module it does not count as builtin for a
-    lazy-import config.  It decides "builtin" from the module's file
-    location, so on Python 3.11+ even ``os`` (a frozen module) counts as
-    third-party; such a config then fails to load with a bare RuntimeError
-    as soon as it calls ``os.path.join``.
-    """
-    import ast
-
-    from mmengine.config import Config
-    from mmengine.config.utils import _is_builtin_module
-
-    try:
-        if not Config._is_lazy_import(str(path)):
-            return None
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except Exception:
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.With):
-            return None  # `with read_base():`: a real new-style config
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if not _is_builtin_module(alias.name):
-                    return alias.name
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if not _is_builtin_module(node.module):
-                return node.module
-    return None
-
-
-def lazy_misread_note(module: str) -> str:
-    return (
-        f"MMEngine's `Config.fromfile` reads this file as a new-style (lazy-import) config because it imports "
-        f"`{module}` and has no `_base_`, and then fails to load it; it loads as a classic config with "
-        "`Config.fromfile(path, lazy_import=False)` (or give it a `_base_`, or move the import out)"
-    )
-
-
-def one_line(text: str) -> str:
-    return _one_line(text)
-
-
-def warm_up() -> None:
-    """Import what evaluating a config needs (done once per worker)."""
-    import mmengine.config  # noqa: F401
-
-
-def load_in_process(path: str | Path, *, lazy_import: bool | None = False) -> dict:
-    """Evaluate ``path`` with MMEngine in this process (the worker calls
-    this; the converter never does)."""
-    from mmengine.config import Config
-
-    from .basecache import cached_bases
-
-    sink = io.StringIO()
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            warnings.simplefilter("ignore")
-            with cached_bases():
-                cfg = Config.fromfile(str(path), import_custom_modules=False, lazy_import=lazy_import)
-            return cfg.to_dict()
-    except RecursionError:
-        raise ConfigError("`_base_` files include each other (a cycle), or a value nests too deeply") from None
-    except SyntaxError as exc:
-        raise ConfigError(f"syntax error at line {exc.lineno}: {exc.msg}") from None
-    except PermissionError as exc:
-        text = str(exc)
-        if text.startswith("mmgen-migrate: "):
-            raise ConfigError(
-                text[len("mmgen-migrate: "):] + " (a config may only read files while it is converted)"
-            ) from None
-        raise ConfigError(f"loading the config raised PermissionError: {_one_line(text)}") from None
-    except Exception as exc:
-        raise ConfigError(_describe_failure(exc)) from None
-
-
-def _describe_failure(exc: Exception) -> str:
-    text = _one_line(str(exc))
-    name = type(exc).__name__
-    if isinstance(exc, MemoryError):
-        return "evaluating the config ran out of memory"
-    if name == "ConfigParsingError" and "read_base" in text:
-        return ("MMEngine refuses a `with` block at the top level of a config "
-                "(only `with read_base():` is allowed)")
-    if isinstance(exc, AttributeError) and "'Attribute' object has no attribute 'id'" in text:
-        return ("MMEngine refuses a `with` block at the top level of a config "
-                "(only `with read_base():` is allowed)")
-    if name == "RuntimeError" and not text:
-        return ("MMEngine read the file as a new-style (lazy-import) config, because it imports a "
-                "non-builtin module and has no `_base_`, and the file does not work that way")
-    return f"loading the config raised {name}: {text}" if text else f"loading the config raised {name}"
+def load_effective(path: Path, *, new_style: bool = False, notes: list[str] | None = None,
+                   allow_exec: str | None = None) -> dict:
+    """:func:`read_effective`, the config only (remarks appended to ``notes``)."""
+    loaded = read_effective(path, new_style=new_style, allow_exec=allow_exec)
+    if notes is not None:
+        notes.extend(loaded.notes)
+    return loaded.config
 
 
 def find_cycle(start: Path, bases_of) -> list[Path] | None:

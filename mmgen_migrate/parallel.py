@@ -33,8 +33,9 @@ from .scratch import scratch_dir, track
 
 OnResult = Callable[[FileResult], None]
 # batches per process: more balance the load better, fewer re-convert shared
-# bases less often (measured: no difference between 1 and 4 on the bench tree)
-BATCHES_PER_JOB = 4
+# bases less often (with configs read statically a file takes milliseconds,
+# so the duplicated bases of more batches start to show)
+BATCHES_PER_JOB = 2
 
 
 def cpu_jobs(jobs: Optional[int]) -> int:
@@ -136,7 +137,13 @@ def _run_batch(files: list[Path], root: Optional[Path], options: ConvertOptions)
 
 
 def _context():
+    import threading
+
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        # no other thread (no progress bar): forking this process is safe and
+        # the fastest start -- the workers inherit the imported converter
+        return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         # Not fork: the parent may run a progress-bar thread.  The server
         # imports the converter (and MMEngine) once; workers fork from it.
@@ -144,7 +151,7 @@ def _context():
         # at a normal exit only: have the janitor remove it after a SIGKILL
         track(multiprocessing.util.get_temp_dir())
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["mmgen_migrate.parallel"])
+        ctx.set_forkserver_preload(["mmgen_migrate.parallel", "mmgen_migrate.reader", "mmengine.config"])
         return ctx
     return multiprocessing.get_context("spawn")
 

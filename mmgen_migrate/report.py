@@ -76,7 +76,10 @@ def render_text(console: Console, results: Sequence[FileResult], *, verbose: boo
     ``verbose``, every change); a summary at the end."""
     for res in results:
         if res.status == FAILED:
-            console.print(f"[red]error[/]: {escape(res.rel)}: {escape(res.error or 'failed')}", highlight=False)
+            error = res.error or "failed"
+            # `x.py:12: calls subprocess.run(); ...` (a refusal that names its line)
+            sep = ":" if error[:1].isdigit() and error.split(":", 1)[0].isdigit() else ": "
+            console.print(f"[red]error[/]: {escape(res.rel)}{sep}{escape(error)}", highlight=False)
             continue
         if res.old_text is not None and not res.old_text.strip():
             # an empty config is valid (a placeholder `_base_`), but rarely what

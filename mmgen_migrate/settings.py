@@ -17,6 +17,8 @@ silently does nothing.
     report-format = "html"         # md | html | json | sarif (default: from the extension)
     jobs = 4                       # 0 = one per CPU
     verbose = false
+    allow-exec = false             # true / "sandbox": execute configs the static reader refuses,
+                                   # in the sandbox; "unconfined": without it (trusted configs only)
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Settings:
     report_format: Optional[str] = None
     jobs: Optional[int] = None
     verbose: Optional[bool] = None
+    allow_exec: Optional[str] = None  # None/"" (no), "sandbox", "unconfined"
     path: Optional[Path] = None  # the pyproject.toml read, if any
 
 
@@ -119,8 +122,18 @@ def parse(table: dict, path: Path) -> Settings:
             if not isinstance(value, bool):
                 raise SettingsError(f"{path}: [tool.{TABLE}] verbose must be true or false")
             out.verbose = value
+        elif key == "allow-exec":
+            if value is True:
+                out.allow_exec = "sandbox"
+            elif value is False:
+                out.allow_exec = ""
+            elif value in ("sandbox", "unconfined"):
+                out.allow_exec = value
+            else:
+                raise SettingsError(f"{path}: [tool.{TABLE}] allow-exec must be true, false, \"sandbox\" "
+                                    "or \"unconfined\"")
         else:
-            known = "select, ignore, exclude, format, report, report-format, jobs, verbose"
+            known = "select, ignore, exclude, format, report, report-format, jobs, verbose, allow-exec"
             raise SettingsError(f"{path}: unknown key {raw_key!r} in [tool.{TABLE}] (known: {known})")
     return out
 

@@ -250,9 +250,12 @@ def _fstring(node: cst.FormattedString, env: Env | None) -> str:
     return "".join(parts)
 
 
-def module_bindings(module: cst.Module, facts: "Facts | None" = None) -> Bindings:
+def module_bindings(module: cst.Module, facts: "Facts | None" = None, known: dict | None = None) -> Bindings:
     """Bind every top-level simple assignment ``name = expr`` in order; any
-    other way of binding a name makes it unknown from that point on."""
+    other way of binding a name makes it unknown from that point on.
+    ``known`` gives the value of statements (by index) that this evaluator
+    cannot compute but the reader did (``os.environ.get(...)``)."""
+    known = known or {}
     bound = facts.bound if facts is not None else bound_names
     b = Bindings()
     for index, stmt in enumerate(module.body):
@@ -260,7 +263,7 @@ def module_bindings(module: cst.Module, facts: "Facts | None" = None) -> Binding
         if simple is not None:
             name, value_node = simple
             try:
-                value = evaluate(value_node, b.env(index))
+                value = known[index] if index in known else evaluate(value_node, b.env(index))
             except Unknown:
                 value = _UNKNOWN
             except RecursionError:

@@ -58,6 +58,7 @@ from . import sandbox
 DEFAULT_TIMEOUT = 30.0  # seconds one file may take to evaluate
 MAX_REPLY = 64 * 1024**2  # bytes a file's reply may have
 CONFINEMENTS = ("kernel", "unconfined")
+_ALIASES = {"sandbox": "kernel"}  # --allow-exec's name for it
 _HEADER = struct.Struct("!IB")
 _REPLY, _ERROR = ord("R"), ord("E")
 
@@ -209,6 +210,7 @@ class LoadWorker:
     """Evaluates config files on request, each in a new confined process."""
 
     def __init__(self, timeout: float | None = None, confinement: str = "kernel"):
+        confinement = _ALIASES.get(confinement, confinement)
         if confinement not in CONFINEMENTS:
             raise ValueError(f"confinement must be one of {', '.join(CONFINEMENTS)}, not {confinement!r}")
         self.timeout = timeout if timeout is not None else _timeout_from_env()
@@ -388,8 +390,10 @@ _shared_lock = threading.Lock()
 
 def shared_worker(confinement: str = "kernel") -> LoadWorker:
     """The worker of this process for ``confinement`` (``"kernel"``, the
-    default, or ``"unconfined"``), started on first use, stopped at exit."""
+    default, also called ``"sandbox"`` as in ``--allow-exec=sandbox``; or
+    ``"unconfined"``), started on first use, stopped at exit."""
     global _shared_pid
+    confinement = _ALIASES.get(confinement, confinement)
     if confinement not in CONFINEMENTS:
         raise ValueError(f"confinement must be one of {', '.join(CONFINEMENTS)}, not {confinement!r}")
     with _shared_lock:

@@ -139,3 +139,57 @@ def test_folder_without_output_is_refused(tmp_path):
     result = CliRunner().invoke(cli, ["convert", str(tmp_path)])
     assert result.exit_code == 2
     assert "is a folder" in result.output
+
+
+def _in_a_mount_namespace(tmp_path, mount_opts: str, *args, after: str = "true"):
+    """Run the CLI in a user + mount namespace with a tmpfs at tmp_path/dest
+    (a real read-only or full file system, no privileges needed)."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare(1) is not installed")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"user namespaces are not available: {probe.stderr.decode().strip()}")
+    cmd = " ".join(f"'{a}'" for a in [sys.executable, "-m", "mmgen_migrate", "convert", *map(str, args)])
+    return subprocess.run(["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o {mount_opts} none '{dest}' && "
+                           f"{cmd} --isolated; rc=$?; {after}; exit $rc"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path), dest
+
+
+def _tree(tmp_path, n=40):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(n):
+        (src / f"c{i:02d}.py").write_text("optimizer = dict(generator=dict(type='Adam', lr=1e-4))\n"
+                                          + f"# {'x' * 2000}\n" * 3)
+    return src
+
+
+def test_a_read_only_destination_is_one_line_and_exit_2(tmp_path):
+    src = _tree(tmp_path, 3)
+    proc, dest = _in_a_mount_namespace(tmp_path, "ro,size=1m", src, "-o", tmp_path / "dest" / "out")
+    assert proc.returncode == 2, proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]
+    assert errors == [f"error: {tmp_path / 'dest' / 'out'}: read-only file system"], proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_full_destination_is_one_line_and_the_written_files_are_complete(tmp_path):
+    src = _tree(tmp_path)
+    out = tmp_path / "dest" / "out"
+    import sys
+
+    check = (f"'{sys.executable}' -c \"import glob; fs = glob.glob('{out}/*.py'); "
+             f"assert all(open(f).read().startswith('optim_wrapper') and open(f).read().endswith(chr(10)) "
+             f"for f in fs); print('complete', len(fs))\"")
+    proc, dest = _in_a_mount_namespace(tmp_path, "size=64k", src, "-o", out, after=check)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout.startswith("complete "), proc.stdout + proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]
+    assert errors == [f"error: {out}: no space left on device"], proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -47,7 +47,9 @@ def resolve_selection(select: Iterable[str] | None = None, ignore: Iterable[str]
 
     def matches(spec: str) -> list[str]:
         spec = spec.strip()
-        hits = [rid for rid in REGISTRY if rid == spec or rid.startswith(spec) or REGISTRY[rid].name == spec]
+        up, low = spec.upper(), spec.lower()  # ids and names in any case: `stp001`, `opt`, `OPT-MULTI`
+        hits = [rid for rid in REGISTRY
+                if rid.upper() == up or (up and rid.upper().startswith(up)) or REGISTRY[rid].name.lower() == low]
         if not hits:
             raise UnknownRuleError(f"unknown rule {spec!r} (see `mmgen-migrate rules`)")
         return hits

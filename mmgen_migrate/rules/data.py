@@ -168,17 +168,45 @@ DATASETS: dict[str, tuple[str, dict, dict]] = {
                                   {"data_prefix": {"gt": ""}, "recursive": True}),
     "GrowScaleImgDataset": ("GrowScaleImgDataset", {"imgs_roots": "data_roots"}, {}),
     "SinGANDataset": ("SinGANDataset", {"img_path": "data_root"}, {}),
-    "PairedImageDataset": ("PairedImageDataset", {"dataroot": "data_root"}, {}),
+    # mmgen PairedImageDataset(dataroot, pipeline, test_mode, testdir) ->
+    # mmagic PairedImageDataset(data_root, pipeline, io_backend, test_mode, test_dir)
+    "PairedImageDataset": ("PairedImageDataset", {"dataroot": "data_root", "testdir": "test_dir"}, {}),
     "UnpairedImageDataset": ("UnpairedImageDataset", {"dataroot": "data_root"}, {}),
     # mmcls datasets of the conditional GANs: MMagic ships its own, built on
     # BasicConditionalDataset (same `data_prefix`/`ann_file` meaning, checked
     # only by reading: review)
     "mmcls.ImageNet": ("ImageNet", {}, {}),
     "ImageNet": ("ImageNet", {}, {}),
-    "mmcls.CIFAR10": ("CIFAR10", {}, {}),
-    "CIFAR10": ("CIFAR10", {}, {}),
+    # MMagic's CIFAR10(data_prefix, test_mode, ...) requires `test_mode`; the
+    # mmcls 0.x default was False (the training batches)
+    "mmcls.CIFAR10": ("CIFAR10", {}, {"test_mode": False}),
+    "CIFAR10": ("CIFAR10", {}, {"test_mode": False}),
 }
 REVIEW_DATASETS = {"mmcls.ImageNet", "ImageNet", "mmcls.CIFAR10", "CIFAR10"}
+# datasets that yield decoded images themselves (no LoadImageFromFile), and
+# their channel order: mmcls 0.x CIFAR10.load_annotations unpickles the batches
+# as RGB arrays; MMagic 1.2.0 CIFAR10.load_data_list does the same and tags
+# them `gt_channel_order='RGB'` for the data preprocessor
+RGB_DATASETS = {"mmcls.CIFAR10", "CIFAR10"}
+
+
+def _loaded_order(dataset_type: Any) -> str:
+    return "rgb" if dataset_type in RGB_DATASETS else "bgr"
+
+
+def _config_loaded_order(source: dict) -> str:
+    """The order a top-level ``*_pipeline`` starts from: that of the
+    config's datasets (``dataset_type`` or the ``data`` splits)."""
+    types = {source.get("dataset_type")}
+    data = source.get("data")
+    if isinstance(data, dict):
+        for split in ("train", "val", "test"):
+            ds = data.get(split)
+            while isinstance(ds, dict) and ds.get("type") == "RepeatDataset":
+                ds = ds.get("dataset")
+            if isinstance(ds, dict):
+                types.add(ds.get("type"))
+    return "rgb" if types & RGB_DATASETS else "bgr"
 # 0.x-only transforms: a pipeline with one of them is a 0.x pipeline
 LEGACY_TRANSFORMS = {"Collect", "ImageToTensor", "Normalize", "RescaleToZeroOne", "ToTensor"}
 DATASET_ARGS = {
@@ -211,13 +239,22 @@ KEY_RENAMES = {"real_img": "gt", "real_img_path": "gt_path", "img": "gt", "img_p
 class _Pipeline:
     """Conversion of one 0.x pipeline (a list of transform dicts)."""
 
-    def __init__(self, rename: dict, translation: bool = False):
+    def __init__(self, rename: dict, translation: bool = False, loaded_order: str = "bgr"):
         self.rename = rename
         self.translation = translation
         self.problems: list[str] = []
         self.notes: list[str] = []
         self.mean = self.std = None
         self.to_rgb = False
+        # the channel order of the images the pipeline starts from: what the
+        # dataset yields (mmcls CIFAR10: RGB) or what LoadImageFromFile reads
+        # (mmcv imread: BGR unless `channel_order='rgb'`)
+        self.loaded_order = loaded_order
+
+    @property
+    def trained_order(self) -> str:
+        """The channel order the 0.x model saw (Normalize(to_rgb=True) swaps)."""
+        return {"bgr": "rgb", "rgb": "bgr"}[self.loaded_order] if self.to_rgb else self.loaded_order
 
     def key(self, k):
         return self.rename.get(k, k) if isinstance(k, str) else k
@@ -249,6 +286,8 @@ class _Pipeline:
                         pass
                     elif k == "channel_order":
                         new["channel_order"] = v
+                        if isinstance(v, str) and v.lower() in ("rgb", "bgr"):
+                            self.loaded_order = v.lower()
                     elif k == "io_backend":
                         if v != "disk":
                             self.problems.append(f"LoadImageFromFile io_backend={v!r}: set `backend_args` by hand")
@@ -351,7 +390,7 @@ def _dataset(ctx, ds: Any, rename: dict, problems: list, pipes: list, notes: lis
             problems.append(f"{ds['type']} argument `{k}` has no 1.x twin")
             continue
         if k == "pipeline":
-            pipe = _Pipeline(rename, translation=not rename)
+            pipe = _Pipeline(rename, translation=not rename, loaded_order=_loaded_order(ds["type"]))
             v = pipe.convert(list(v or []))
             problems.extend(pipe.problems)
             pipes.append(pipe)
@@ -432,7 +471,9 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
       `SinGANDataset(img_path)` → `(data_root)` plus the pipeline 1.x requires
       (`PackInputs` of every pyramid level `real_scale0..N` and `input_sample`,
       N = the model's `num_scales`; 0.x packed them itself);
-      `Paired/UnpairedImageDataset(dataroot)` → `(data_root)`;
+      `Paired/UnpairedImageDataset(dataroot)` → `(data_root)`, and the
+      paired dataset's `testdir` (the folder its val/test split reads) →
+      `test_dir`;
     - transforms: `LoadImageFromFile` / `LoadPairedImageFromFile` (`flag` →
       `color_type`, disk `io_backend` dropped), `Resize`, `Flip`, `Crop`,
       `FixedCrop`, `NumpyPad`, `*CropLongEdge` keep their arguments
@@ -444,7 +485,10 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
       `ToTensor(keys=['gt_label'])` are dropped (PackInputs makes tensors);
       `RescaleToZeroOne` + `Normalize` are dropped and their effect moves to
       `model.data_preprocessor` (`mean`/`std` when not 127.5,
-      `output_channel_order='RGB'` for `to_rgb=True`);
+      `output_channel_order` for `to_rgb=True`: the order the 0.x model
+      trained on, i.e. the swap of what the dataset loaded: `'RGB'` for
+      images read by `LoadImageFromFile` (BGR), `'BGR'` for mmcls `CIFAR10`,
+      which yields RGB arrays, as MMagic's `CIFAR10` does);
     - the image key of GANs (`real_img`, mmcls' `img`) becomes `gt`:
       1.x GANs read real images from `data_samples.gt_img`, which `PackInputs`
       fills from `gt` (and `gt_label`, paths) on its own, so `Collect` becomes
@@ -492,7 +536,7 @@ def datasets_and_pipelines(ctx: MigrationContext) -> None:
         if key == "dataset_type" and isinstance(value, str) and value in DATASETS:
             ctx.put((key,), DATASETS[value][0], "the 1.x dataset type", inputs=[(key,)])
         elif isinstance(key, str) and key.endswith("_pipeline") and is_legacy_pipeline(value):
-            pipe = _Pipeline(rename, translation=not rename)
+            pipe = _Pipeline(rename, translation=not rename, loaded_order=_config_loaded_order(ctx.source))
             new = pipe.convert(value)
             if pipe.problems:
                 ctx.flag((key,), "; ".join(pipe.problems))
@@ -522,10 +566,13 @@ def _translation_data(source: dict) -> bool:
 
 
 def _normalisation(ctx: MigrationContext, pipes: list) -> None:
-    seen = [(p.mean, p.std, p.to_rgb) for p in pipes if p.mean is not None]
+    # the 1.x pipeline starts from the same order as the 0.x one (MMagic's
+    # datasets and LoadImageFromFile tag it), so the data preprocessor must
+    # convert exactly where 0.x Normalize(to_rgb=True) swapped the channels
+    seen = [(p.mean, p.std, p.trained_order.upper() if p.to_rgb else None) for p in pipes if p.mean is not None]
     if not seen:
         return
-    mean, std, to_rgb = seen[0]
+    mean, std, order = seen[0]
     if any(s != seen[0] for s in seen[1:]):
         ctx.note("the 0.x pipelines normalise differently; the data preprocessor uses the first one's "
                  f"mean={mean}, std={std}", paths=[("data",)])
@@ -533,7 +580,8 @@ def _normalisation(ctx: MigrationContext, pipes: list) -> None:
     if not isinstance(dp, dict) or "model" in ctx.source and "data_preprocessor" in ctx.source["model"]:
         if not ctx.partial:
             ctx.note("0.x pipeline normalisation (Normalize) was removed; check the model's data preprocessor "
-                     f"uses mean={mean}, std={std}" + (", RGB order" if to_rgb else ""), paths=[("data",)])
+                     f"uses mean={mean}, std={std}" + (f", output_channel_order='{order}'" if order else ""),
+                     paths=[("data",)])
         return
     default = all(abs(m - 127.5) < 1e-9 for m in mean) and all(abs(s - 127.5) < 1e-9 for s in std) \
         and len(mean) == 3
@@ -542,6 +590,8 @@ def _normalisation(ctx: MigrationContext, pipes: list) -> None:
                 inputs=[("data",)], consume=False)
         ctx.put(("model", "data_preprocessor", "std"), std, "0.x Normalize std (on 0-255 pixels)",
                 inputs=[("data",)], consume=False)
-    if to_rgb:
-        ctx.put(("model", "data_preprocessor", "output_channel_order"), "RGB",
-                "0.x Normalize(to_rgb=True) converted BGR to RGB", inputs=[("data",)], consume=False)
+    if order:
+        loaded = "BGR" if order == "RGB" else "RGB"
+        ctx.put(("model", "data_preprocessor", "output_channel_order"), order,
+                f"0.x Normalize(to_rgb=True) swapped the {loaded} images the dataset loaded: the 0.x model "
+                f"trained on {order}", inputs=[("data",)], consume=False)

@@ -59,6 +59,10 @@ HONOURS = {
     DIFFUSION: set(),
 }
 
+# keys of a 0.x config that mark it as a 0.x config (a 1.x config has none)
+LEGACY_KEYS = ("checkpoint_config", "log_config", "runner", "total_iters", "optimizer", "data", "evaluation",
+               "lr_config", "dist_params", "workflow", "resume_from", "use_ddp_wrapper", "cudnn_benchmark")
+
 STEP_KEYS = ("disc_steps", "gen_steps", "batch_accumulation_steps")
 
 SOURCE_FILES = {
@@ -98,3 +102,8 @@ def training_refused(cfg: dict) -> bool:
     returns early on these, so the file keeps them as-is next to MOD005's
     *unsupported* markers."""
     return family_of(cfg) == DIFFUSION
+
+
+def is_legacy_config(cfg: dict) -> bool:
+    """Does ``cfg`` still hold 0.x settings (a 0.x key or a 0.x model type)?"""
+    return any(k in cfg for k in LEGACY_KEYS) or family_of(cfg) not in (MODERN, UNKNOWN)

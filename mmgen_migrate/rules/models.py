@@ -1104,3 +1104,134 @@ def biggan_init_cfg(ctx: MigrationContext) -> None:
             ctx.put(("model", module, "init_cfg"), {"type": sub["init_type"]},
                     f"1.x {sub['type']} reads the initialisation scheme from `init_cfg['type']` (no `init_type`)",
                     inputs=[("model", module, "init_type")])
+
+
+# ---------------------------------------------------------------------------
+# MOD007: conditional GANs need a class count
+
+# generators that cannot be built with `num_classes=0` unless a flag turns
+# their class conditioning off (mmagic 1.2.0, same checks in mmgen 0.x):
+# SNGANGenerator/SAGANGenerator: SNConditionNorm raises "`num_classes` must
+# be larger than 0 with `use_cbn=True`" (sagan_modules.py); BigGAN(-deep):
+# `assert not self.with_shared_embedding` when num_classes == 0
+CLASS_CONDITIONED = {
+    "SNGANGenerator": ("use_cbn", "SNConditionNorm raises `num_classes must be larger than 0 with use_cbn=True`"),
+    "SAGANGenerator": ("use_cbn", "SNConditionNorm raises `num_classes must be larger than 0 with use_cbn=True`"),
+    "BigGANGenerator": ("with_shared_embedding", "BigGANGenerator asserts `not with_shared_embedding` for 0 classes"),
+    "BigGANDeepGenerator": ("with_shared_embedding",
+                            "BigGANDeepGenerator asserts `not with_shared_embedding` for 0 classes"),
+}
+# datasets with a fixed class count (mmcls 0.x CIFAR10/ImageNet CLASSES, the
+# same in MMagic 1.2.0 `datasets/cifar10_dataset.py`, `imagenet_dataset.py`)
+DATASET_CLASSES = {"mmcls.CIFAR10": 10, "CIFAR10": 10, "mmcls.ImageNet": 1000, "ImageNet": 1000}
+
+
+def _positive(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _dataset_classes(source: dict) -> tuple[int, str] | None:
+    """A class count fixed by the config's training dataset, and why."""
+    data = source.get("data")
+    ds = data.get("train") if isinstance(data, dict) else None
+    while isinstance(ds, dict) and ds.get("type") in ("RepeatDataset", "mmcls.RepeatDataset"):
+        ds = ds.get("dataset")
+    if not isinstance(ds, dict):
+        return None
+    classes = ds.get("classes")
+    if isinstance(classes, (list, tuple)) and classes:
+        return len(classes), f"the {len(classes)} `classes` of the training dataset ({ds.get('type')})"
+    if ds.get("type") in DATASET_CLASSES and classes is None:
+        n = DATASET_CLASSES[ds["type"]]
+        return n, f"the training dataset {ds['type']!r}, which has {n} classes"
+    return None
+
+
+@rule(
+    "MOD007",
+    "conditional-num-classes",
+    "Check that a conditional GAN (BigGAN/SAGAN/SNGAN) knows its class count; fill `model.num_classes` "
+    "where it is known exactly, report the config as unbuildable otherwise.",
+    requires=("MOD001",),
+    examples=[
+        Example(
+            before="""
+            model = dict(type='BasiccGAN',
+                         generator=dict(type='SAGANGenerator', output_scale=32),
+                         discriminator=dict(type='ProjDiscriminator', input_scale=32, num_classes=10))
+            """,
+            after="""
+            model = dict(type='SAGAN',
+                         generator=dict(type='SAGANGenerator', output_scale=32),
+                         discriminator=dict(type='ProjDiscriminator', input_scale=32, num_classes=10),
+                         num_classes=10)
+            """,
+        ),
+        Valid(
+            """
+            model = dict(type='SAGAN', num_classes=10,
+                         generator=dict(type='SAGANGenerator', output_scale=32, num_classes=10))
+            """
+        ),
+    ],
+)
+def conditional_num_classes(ctx: MigrationContext) -> None:
+    """
+    **What it does.** For a 0.x `BasiccGAN` (BigGAN/SAGAN/SNGAN in 1.x) whose
+    generator is class-conditioned (`SNGANGenerator`/`SAGANGenerator` with
+    `use_cbn=True`, the default; `BigGANGenerator`/`BigGANDeepGenerator` with
+    `with_shared_embedding=True`, the default) and that gives the generator no
+    class count (no `num_classes` on the generator or the model):
+
+    - if the discriminator's `num_classes`, or the training dataset, fixes
+      the count exactly (mmcls/MMagic `CIFAR10`: 10, `ImageNet`: 1000, a
+      dataset's own `classes` list), `model.num_classes` is set to it and the
+      change says where the value came from (*review*);
+    - otherwise the model is reported *unsupported*: it cannot be built, and
+      the finding names `model.num_classes` as the key to set.
+
+    **Why.** With `num_classes=0` these generators fail in their constructor
+    (`SNConditionNorm`: "`num_classes` must be larger than 0 with
+    `use_cbn=True`"; BigGAN: an assertion on the shared embedding), in 0.x as
+    in 1.x. The StudioGAN-converted SAGAN/SNGAN configs of MMGeneration 0.x
+    (`*_cvt_studioGAN.py`) have no class count at all: the input was already
+    broken, and converting it silently would hide that. In 1.x the model's
+    `num_classes` is passed to the generator and the discriminator as their
+    default (`BaseGAN.__init__`, `BaseConditionalGAN._get_valid_num_classes`),
+    so one model-level key fixes both.
+
+    **Exactness.** *review* where the count is filled: the 0.x config did not
+    build, so the converted config is what the 0.x author meant, not what 0.x
+    ran. *unsupported* where no count is known. A `_base_` file (which may get
+    its class count from the configs that inherit it) is not checked.
+
+    **Reference.** mmagic 1.2.0 `models/editors/sagan/sagan_modules.py`
+    (`SNConditionNorm`), `biggan/biggan_generator.py`,
+    `models/base_models/base_conditional_gan.py`; MMGeneration 0.x
+    `configs/_base_/models/sagan/sagan_32x32.py` (no `num_classes`).
+    """
+    if ctx.partial or fam.family_of(ctx.source) != fam.CONDITIONAL:
+        return
+    model = ctx.get(("model",), None)
+    gen = model.get("generator") if isinstance(model, dict) else None
+    if not isinstance(gen, dict) or gen.get("type") not in CLASS_CONDITIONED:
+        return
+    flag, failure = CLASS_CONDITIONED[gen["type"]]
+    if not gen.get(flag, True) or _positive(gen.get("num_classes")) or _positive(model.get("num_classes")):
+        return
+    disc = model.get("discriminator")
+    known: tuple[int, str, list] | None = None
+    if isinstance(disc, dict) and _positive(disc.get("num_classes")):
+        known = disc["num_classes"], "`model.discriminator.num_classes`", [("model", "discriminator", "num_classes")]
+    elif _dataset_classes(ctx.source) is not None:
+        n, why = _dataset_classes(ctx.source)
+        known = n, why, [("data", "train")]
+    broken = (f"the {gen['type']} (`{flag}=True`) needs a class count but the config gives it none "
+              f"(`num_classes=0`): {failure}, in 0.x as in 1.x")
+    if known is None:
+        ctx.flag(("model",), f"{broken}: the model cannot be built; set `model.num_classes` to the number of "
+                 "classes of the dataset (or the checkpoint) the model is for")
+        return
+    n, why, inputs = known
+    ctx.put(("model", "num_classes"), n, f"{broken}; `model.num_classes={n}` is taken from {why} (1.x passes it "
+            "to the generator and the discriminator)", inputs=inputs, consume=False, severity=Severity.REVIEW)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..model import MISSING, Severity
+from typing import Any, Iterator
+
+from ..model import MISSING, Path, Severity
 from . import families as fam
 from .base import Example, MigrationContext, Valid, rule
 
@@ -187,3 +189,81 @@ def optimizer_to_optim_wrapper(ctx: MigrationContext) -> None:
         _split_wrapper_keys(ctx, ("optim_wrapper", module, "optimizer"), ("optim_wrapper", module))
     if cfg.get(key) == {}:
         del cfg[key]
+
+
+# ---------------------------------------------------------------------------
+# OPT002: Adam-style `betas` must be floats
+
+
+def _betas_paths(value: Any, path: Path) -> Iterator[Path]:
+    """Paths of every `betas` list/tuple holding an int, in optimizer dicts
+    anywhere under ``value``."""
+    if isinstance(value, dict):
+        betas = value.get("betas")
+        if isinstance(betas, (list, tuple)) and any(type(b) is int for b in betas):
+            yield path + ("betas",)
+        for k, v in value.items():
+            if k != "betas":
+                yield from _betas_paths(v, path + (k,))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _betas_paths(v, path + (i,))
+
+
+@rule(
+    "OPT002",
+    "float-betas",
+    "Write integer Adam `betas` such as `(0, 0.99)` as floats (`(0.0, 0.99)`): current PyTorch refuses an int.",
+    requires=("OPT001",),
+    examples=[
+        Example(
+            before="""
+            optimizer = dict(
+                generator=dict(type='Adam', lr=0.0025, betas=(0, 0.99)),
+                discriminator=dict(type='Adam', lr=0.002, betas=(0.0, 0.99)))
+            """,
+            after="""
+            optim_wrapper = dict(
+                constructor='MultiOptimWrapperConstructor',
+                generator=dict(optimizer=dict(type='Adam', lr=0.0025, betas=(0.0, 0.99))),
+                discriminator=dict(
+                    optimizer=dict(type='Adam', lr=0.002, betas=(0.0, 0.99)),
+                ),
+            )
+            """,
+        ),
+        Valid(
+            """
+            optim_wrapper = dict(generator=dict(optimizer=dict(type='Adam', lr=0.0025, betas=(0, 0.99))))
+            """
+        ),
+    ],
+)
+def float_betas(ctx: MigrationContext) -> None:
+    """
+    **What it does.** In every optimizer of a 0.x config (`optim_wrapper`
+    after OPT001, PGGAN's `train_cfg.optimizer_cfg`), an int inside `betas`
+    is written as the same float: `betas=(0, 0.99)` → `betas=(0.0, 0.99)`.
+
+    **Why.** The StyleGAN2/StyleGAN3/MSPIE 0.x configs write `betas=(0, 0.99)`
+    (and the upstream 1.x ports copied it). Current PyTorch (`torch.optim.Adam`
+    / `AdamW`, `_get_scalar_dtype` checks in `torch/optim/adam.py`) raises
+    `ValueError: betas must be either both floats or both Tensors` when one
+    beta is an int, so the converted config would fail when MMEngine builds the
+    optimizer. The torch of the 0.x era accepted it.
+
+    **Exactness.** Exact: `0 == 0.0`, the optimizer does the same maths. A
+    config that is already 1.x is left alone (the converter does not edit 1.x
+    configs).
+
+    **Reference.** PyTorch `torch/optim/adam.py` `Adam.__init__`; the
+    StyleGAN2 configs of MMGeneration 0.x (`configs/styleganv2/*.py`).
+    """
+    if fam.training_refused(ctx.source) or not fam.is_legacy_config(ctx.source):
+        return
+    for top in ("optim_wrapper", "train_cfg"):
+        for path in list(_betas_paths(ctx.get((top,), None), (top,))):
+            betas = ctx.get(path)
+            new = type(betas)(float(b) if type(b) is int else b for b in betas)
+            ctx.put(path, new, "the same value as a float: PyTorch's Adam refuses an int beta "
+                    "(`betas must be either both floats or both Tensors`)", inputs=[path])

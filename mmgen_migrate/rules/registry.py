@@ -9,7 +9,8 @@ from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any, Iterator
 
-from ..model import Path, format_path
+from ..model import Path, Severity, format_path
+from . import families as fam
 from .base import Example, MigrationContext, Valid, rule
 
 DATA_FILE = FsPath(__file__).resolve().parents[1] / "data" / "registry.json"
@@ -224,3 +225,183 @@ def unknown_registry_type(ctx: MigrationContext) -> None:
     runner_type = ctx.get(("runner_type",), None)
     if isinstance(runner_type, str):
         _check_name(ctx, runner_type, "RUNNERS", ("runner_type",), "runner type")
+
+
+# ---------------------------------------------------------------------------
+# REG002: every built dict's keys are arguments its class takes
+
+# keys the builder consumes before calling the class (so the class never sees
+# them), per registry or per config path
+CONSUMED_BY_REGISTRY = {
+    "HOOKS": {"priority"},  # mmengine Runner.register_hook pops it
+    "PARAM_SCHEDULERS": {"convert_to_iter_based"},  # Runner.build_param_scheduler pops it
+    "OPTIM_WRAPPERS": {"constructor", "paramwise_cfg"},  # build_optim_wrapper / the constructors pop them
+}
+# registries whose builder passes no default arguments: a required argument
+# missing from the dict fails the build (`Runner.build_dataloader`,
+# `Compose`, `Evaluator`, `Runner.register_hook` call `REG.build(cfg)`)
+REQUIRED_CHECKED = {"DATASETS", "TRANSFORMS", "METRICS", "HOOKS"}
+# model components built with default arguments (mmagic BaseGAN.__init__:
+# `noise_size`/`num_classes` for the generator, `num_classes` for the
+# discriminator): their other required arguments must be in the dict
+INJECTED_AT = {
+    ("model", "generator"): {"noise_size", "num_classes"},
+    ("model", "discriminator"): {"num_classes"},
+}
+CONSUMED_AT = {
+    ("model", "ema_config"): {"start_iter"},  # mmagic BaseGAN._init_ema_model pops it
+    ("train_cfg",): {"by_epoch"},  # Runner.build_train_loop pops it for the default loops
+}
+
+
+def signature_of(name: str, registry: str) -> dict | None:
+    """The constructor signature recorded for ``name`` in ``registry``
+    (``None`` when unknown: a name built at run time, or not registered)."""
+    sigs = load_registry().get("signatures", {})
+    for reg in ALIASES.get(registry, (registry,)):
+        if name in sigs.get(reg, {}):
+            return sigs[reg][name]
+    return None
+
+
+def _built_type(path: Path, registry: str, node: dict) -> str | None:
+    """The class name MMEngine builds ``node`` as (its `type`, or the
+    builder's default for a dict without one)."""
+    name = node.get("type")
+    if isinstance(name, str):
+        return name
+    if name is not None:
+        return None  # a class object or a lazy import: nothing to look up
+    if registry == "LOOPS" and len(path) == 1:
+        # mmengine Runner.build_train_loop / build_val_loop / build_test_loop
+        if path[0] == "train_cfg":
+            return "EpochBasedTrainLoop" if node.get("by_epoch", False) else "IterBasedTrainLoop"
+        return {"val_cfg": "ValLoop", "test_cfg": "TestLoop"}.get(path[0])
+    if registry == "OPTIM_WRAPPERS":
+        return "OptimWrapper"  # DefaultOptimWrapperConstructor's default
+    if registry == "LOG_PROCESSORS":
+        return "LogProcessor"
+    if path == ("model", "ema_config"):
+        return "ExponentialMovingAverage"  # BaseGAN._init_ema_model's default
+    return None
+
+
+def _built_dicts(cfg: dict) -> Iterator[tuple[Path, str]]:
+    yield from buildable(cfg)
+    ema = cfg.get("model", {}).get("ema_config") if isinstance(cfg.get("model"), dict) else None
+    if isinstance(ema, dict) and "type" not in ema:
+        yield ("model", "ema_config"), "MODELS"
+
+
+@rule(
+    "REG002",
+    "rejected-arguments",
+    "Report every dict of the converted config that the MMagic 1.2.0 / MMEngine 0.10.7 class it builds would "
+    "refuse: keys its constructor does not take, required arguments missing.",
+    examples=[
+        Example(
+            before="""
+            total_iters = 80000
+            val_dataloader = dict(dataset=dict(type='PairedImageDataset', dataroot='data/facades',
+                                               pipeline=[], testdir='test'))
+            """,
+            after="""
+            total_iters = 80000
+            # mmgen-migrate: REG002 unsupported: `val_dataloader.dataset` (PairedImageDataset) would reject `dataroot` (did you mean `data_root`?), `testdir` (did you mean `test_dir`?) and lacks the required `data_root`: mmagic/datasets/paired_image_dataset.py:PairedImageDataset takes data_root, io_backend, pipeline, test_dir, test_mode
+            val_dataloader = dict(dataset=dict(type='PairedImageDataset', dataroot='data/facades',
+                                               pipeline=[], testdir='test'))
+            """,
+        ),
+        Valid(
+            """
+            model = dict(type='SAGAN', num_classes=10,
+                         generator=dict(type='SAGANGenerator', output_scale=32, num_classes=10),
+                         discriminator=dict(type='ProjDiscriminator', input_scale=32, num_classes=10),
+                         ema_config=dict(interval=1, momentum=0.0001, start_iter=1000))
+            train_cfg = dict(by_epoch=False, max_iters=1000, val_interval=100)
+            custom_hooks = [dict(type='VisualizationHook', interval=100, priority='LOW')]
+            """
+        ),
+    ],
+)
+def rejected_arguments(ctx: MigrationContext) -> None:
+    """
+    **What it does.** For every dict MMEngine or MMagic builds through a
+    registry (the places REG001 checks: the model and its direct components,
+    its `ema_config`, optim wrappers, param schedulers, hooks, loops,
+    datasets and transforms, samplers, evaluators and metrics, visualizer and
+    vis backends, model wrappers, log processor), looks up the constructor
+    of the class it builds (its `type`, or the builder's default: a `train_cfg`
+    without `type` is an `IterBasedTrainLoop`, a wrapper without `type` an
+    `OptimWrapper`...) and reports, as *unsupported*, the keys that
+    constructor does not take, with the closest argument name it does take,
+    and the required arguments the dict lacks where the builder's own
+    arguments are known (the model itself, datasets, transforms, metrics,
+    hooks: none; a GAN's generator: `noise_size`/`num_classes`, its
+    discriminator: `num_classes`); not in a `_base_` file, which the configs
+    inheriting it may complete. Keys the builder removes before calling the class (`priority` of a hook,
+    `constructor`/`paramwise_cfg` of a wrapper, `start_iter` of
+    `ema_config`, `by_epoch` of a default train loop) are not reported.
+    Nothing is changed.
+
+    **Why.** A key the class does not take passes every config check and
+    fails only when the runner builds it, as
+    `TypeError: __init__() got an unexpected keyword argument 'dataroot'`.
+    It is how a 0.x argument no rule renamed (a dataset's `testdir`, a
+    hook's 0.x option) shows up in a converted config.
+
+    **Exactness.** A finding only, and only for keys a class certainly
+    rejects: the signatures come from the MMagic 1.2.0 / MMEngine 0.10.7
+    wheels' source (`mmgen_migrate/data/registry.json`, generated by
+    `scripts/gen_registry.py`), following each class's base classes; a class
+    whose `__init__` passes `**kwargs` anywhere but to its base class's
+    `__init__`, or that inherits from a class outside those packages (torch
+    optimizers, mmcv or diffusers classes), is taken to accept anything and
+    is not checked. Names REG001 reports as unknown are not checked either.
+    In a converted 0.x config the dict is marked with a `# mmgen-migrate:`
+    comment; a config that is already 1.x is only reported, never edited.
+
+    **Reference.** `scripts/gen_registry.py`; MMEngine `Registry.build`,
+    `Runner.build_train_loop`, `Runner.register_hook`, `build_optim_wrapper`;
+    mmagic 1.2.0 `BaseGAN._init_ema_model`.
+    """
+    if ctx.facts.get("refused_training"):
+        return  # MOD005 reports the whole config as unsupported
+    for path, registry in _built_dicts(ctx.cfg):
+        node = ctx.get(path, None)
+        if not isinstance(node, dict) or registry == "*":
+            continue
+        name = _built_type(path, registry, node)
+        if name is None:
+            continue
+        if "." in name:
+            scope, _, bare = name.partition(".")
+            if scope not in ("mmagic", "mmengine"):
+                continue
+            name = bare
+        sig = signature_of(name, registry)
+        if sig is None or sig["open"]:
+            continue
+        consumed = {"type"} | CONSUMED_BY_REGISTRY.get(registry, set()) | CONSUMED_AT.get(path, set())
+        params = set(sig["params"])
+        rejected = [k for k in node if k not in consumed and k not in params]
+        missing = [k for k in sig["required"] if k not in node and k not in INJECTED_AT.get(path, ())] \
+            if not ctx.partial and (registry in REQUIRED_CHECKED or path == ("model",) or path in INJECTED_AT) \
+            else []
+        if not rejected and not missing:
+            continue
+        problems = []
+        if rejected:
+            described = []
+            for key in rejected:
+                close = difflib.get_close_matches(str(key), params, n=1, cutoff=0.6)
+                described.append(f"`{key}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
+            problems.append(f"would reject {', '.join(described)}")
+        if missing:
+            problems.append(f"lacks the required {', '.join(f'`{k}`' for k in missing)}")
+        message = (f"`{format_path(path)}` ({name}) {' and '.join(problems)}: "
+                   f"{sig['init']} takes {', '.join(sorted(params)) or 'no keyword argument'}")
+        if fam.is_legacy_config(ctx.source):
+            ctx.flag(path, message)  # marked in the converted file
+        else:  # a 1.x config is not edited, not even with a marker: reported only
+            ctx.note(message, paths=[path], severity=Severity.UNSUPPORTED)

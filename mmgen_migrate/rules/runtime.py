@@ -33,14 +33,12 @@ LOGGER_BACKENDS = {
     "TensorboardLoggerHook": "TensorboardVisBackend",
     "WandbLoggerHook": "WandbVisBackend",
 }
-# keys of a 0.x config that mark it as a 0.x config (a 1.x config has none)
-LEGACY_KEYS = ("checkpoint_config", "log_config", "runner", "total_iters", "optimizer", "data", "evaluation",
-               "lr_config", "dist_params", "workflow", "resume_from", "use_ddp_wrapper", "cudnn_benchmark")
+LEGACY_KEYS = fam.LEGACY_KEYS
 KNOWN_RUNNERS = ("DynamicIterBasedRunner", "IterBasedRunner")
 
 
 def is_legacy(source: dict) -> bool:
-    return any(k in source for k in LEGACY_KEYS) or fam.family_of(source) not in (fam.MODERN, fam.UNKNOWN)
+    return fam.is_legacy_config(source)
 
 
 def ensure_visualizer(ctx: MigrationContext, backend: dict | None, why: str, inputs) -> None:
@@ -565,14 +563,17 @@ def default_scope(ctx: MigrationContext) -> None:
     randomness.seed=...`), so no config value reproduces it.
 
     **Exactness.** Exact. The key is written in the file that holds `runner`
-    (the runtime `_base_`), or in the config itself.
+    (the runtime `_base_`), or in the config itself. Not added to a config
+    MOD005 refuses (Improved-DDPM): its model and training settings stay 0.x,
+    which no MMagic registry builds, so the scope would make it look like a
+    1.x config.
 
     **Reference.** mapping.md §2.9 (new keys); MMEngine `Registry` scopes.
     """
     current = ctx.get(("default_scope",), None)
     if current == "mmagic":
         return
-    if not is_legacy(ctx.source):
+    if not is_legacy(ctx.source) or fam.training_refused(ctx.source):
         return
     if current is None:
         ctx.put(("default_scope",), "mmagic", "MMagic's registries must resolve the config's types",

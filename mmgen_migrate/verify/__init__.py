@@ -35,12 +35,16 @@ __all__ = [
 ConfigInput = Union[str, Path, dict]
 
 
-def load_config(cfg: ConfigInput, label: str) -> Tuple[dict, str]:
+def load_config(cfg: ConfigInput, label: str, *, new_style: bool = False,
+                allow_exec: Optional[str] = None) -> Tuple[dict, str]:
     """Return ``(effective config dict, source label)``.
 
-    Paths are loaded with ``mmengine.Config.fromfile(path).to_dict()``
-    (``_base_`` merged); any failure is a one-line ``VerifyInputError``
-    naming the file.
+    Paths are read the way convert reads them (``mmgen_migrate.load``):
+    statically, with MMEngine's ``Config.fromfile`` semantics (``_base_``
+    merged; ``new_style``: as MMagic's ``tools/train.py`` reads a 1.x
+    config), nothing executed.  A config outside what is read statically is
+    refused unless ``allow_exec`` is ``"sandbox"`` or ``"unconfined"``; any
+    failure is a one-line ``VerifyInputError`` naming the file.
     """
     if isinstance(cfg, dict):
         return cfg, label
@@ -52,17 +56,12 @@ def load_config(cfg: ConfigInput, label: str) -> Tuple[dict, str]:
         raise VerifyInputError("no such file", path)
     if not p.is_file():
         raise VerifyInputError("not a file", path)
+    from ..load import ConfigError, read_effective
+
     try:
-        from mmengine.config import Config
-    except ImportError as e:  # mmengine is a core dependency; torch may be what is missing
-        if "torch" in str(e):
-            raise TorchMissingError(str(e)) from e
-        raise VerifyInputError(f"cannot import mmengine to load configs: {e}", path) from e
-    try:
-        return Config.fromfile(path).to_dict(), path
-    except Exception as e:  # mmengine raises many kinds (SyntaxError, KeyError, FileNotFound...)
-        msg = f"{type(e).__name__}: {e}"
-        raise VerifyInputError(f"cannot load config: {msg}", path) from e
+        return read_effective(p, new_style=new_style, allow_exec=allow_exec).config, path
+    except ConfigError as e:
+        raise VerifyInputError(f"cannot load config: {e}", path) from None
 
 
 def _require_torch() -> None:
@@ -73,7 +72,7 @@ def _require_torch() -> None:
 
 
 def verify_configs(old: ConfigInput, new: ConfigInput, *, iters: Optional[int] = None,
-                   device: str = "auto", seed: int = 0) -> VerifyResult:
+                   device: str = "auto", seed: int = 0, allow_exec: Optional[str] = None) -> VerifyResult:
     """Train ``old`` (0.x) and ``new`` (1.x) for a few iterations and compare.
 
     Args:
@@ -98,8 +97,8 @@ def verify_configs(old: ConfigInput, new: ConfigInput, *, iters: Optional[int] =
     if device not in ("auto", "cpu", "cuda"):
         raise VerifyInputError(f"unknown device {device!r} (use auto, cpu or cuda)")
     _require_torch()
-    old_cfg, old_src = load_config(old, "<old config>")
-    new_cfg, new_src = load_config(new, "<new config>")
+    old_cfg, old_src = load_config(old, "<old config>", allow_exec=allow_exec)
+    new_cfg, new_src = load_config(new, "<new config>", new_style=True, allow_exec=allow_exec)
     from .run import run_verification
 
     return run_verification(old_cfg, new_cfg, old_src, new_src, iters, device, seed, t0)

@@ -23,7 +23,11 @@ from .errors import VerifyInputError
               help="Seed for the surrogate weights, data and noise.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the text report (with the timeline) as an HTML page.")
-def verify_command(old: str, new: str, iters, device: str, fmt: str, seed: int, html_path) -> None:
+@click.option("--allow-exec", "allow_exec", is_flag=False, flag_value="sandbox", default=None,
+              type=click.Choice(["sandbox", "unconfined"]), metavar="[=unconfined]",
+              help="Execute configs that cannot be read statically, in the sandbox "
+                   "(=unconfined: without it). Default: nothing is executed.")
+def verify_command(old: str, new: str, iters, device: str, fmt: str, seed: int, html_path, allow_exec) -> None:
     """Train OLD (MMGeneration 0.x config) and NEW (its MMagic 1.x conversion) on tiny
     surrogate networks and check that optimizer steps, backward passes, lr and EMA
     events match iteration by iteration.
@@ -32,8 +36,16 @@ def verify_command(old: str, new: str, iters, device: str, fmt: str, seed: int, 
     """
     from . import render_text, verify_configs
 
+    if allow_exec == "sandbox":
+        from ..cli import sandbox_problem
+
+        problem = sandbox_problem()
+        if problem:
+            click.echo(f"error: --allow-exec: {problem} (pass --allow-exec=unconfined to execute without a sandbox)",
+                       err=True)
+            sys.exit(2)
     try:
-        result = verify_configs(old, new, iters=iters, device=device, seed=seed)
+        result = verify_configs(old, new, iters=iters, device=device, seed=seed, allow_exec=allow_exec)
     except VerifyInputError as e:
         click.echo(f"error: {e.path}: {e.problem}" if e.path else f"error: {e.problem}", err=True)
         sys.exit(2)

@@ -190,3 +190,59 @@ def test_transform_argument_the_1x_class_does_not_take_is_unsupported():
                                                           pipeline=pipe))})
     assert out.target["train_dataloader"]["dataset"]["pipeline"] == pipe
     assert "flip_prob" in findings(out, "DAT002")[0].message
+
+
+def test_paired_val_and_test_datasets_get_the_1x_argument_names():
+    # 0.x mmgen PairedImageDataset(dataroot, pipeline, test_mode, testdir) ->
+    # mmagic 1.2.0 PairedImageDataset(data_root, pipeline, io_backend, test_mode, test_dir)
+    pipe = [dict(type="LoadPairedImageFromFile", key="pair", domain_a="a", domain_b="b", flag="color"),
+            dict(type="Collect", keys=["img_a", "img_b"], meta_keys=["pair_path"])]
+    data = dict(samples_per_gpu=1, workers_per_gpu=4,
+                train=dict(type="PairedImageDataset", dataroot="d", pipeline=pipe, test_mode=False),
+                val=dict(type="PairedImageDataset", dataroot="d", pipeline=pipe, test_mode=True, testdir="test"),
+                test=dict(type="PairedImageDataset", dataroot="d", pipeline=pipe, test_mode=True, testdir="val"))
+    out = run({"model": model("Pix2Pix"), "data": data,
+               "val_cfg": {"type": "MultiValLoop"}, "test_cfg": {"type": "MultiTestLoop"}})
+    assert not findings(out, "DAT002"), [c.message for c in findings(out, "DAT002")]
+    for loader, test_dir in (("val_dataloader", "test"), ("test_dataloader", "val")):
+        ds = out.target[loader]["dataset"]
+        assert ds["data_root"] == "d" and ds["test_dir"] == test_dir and ds["test_mode"] is True
+        assert "dataroot" not in ds and "testdir" not in ds
+        assert ds["pipeline"][-1]["type"] == "PackInputs"
+
+
+CIFAR_PIPE = [dict(type="Normalize", mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True),
+              dict(type="ImageToTensor", keys=["img"]), dict(type="ToTensor", keys=["gt_label"]),
+              dict(type="Collect", keys=["img", "gt_label"])]
+
+
+def test_cifar10_channel_order_comes_from_what_the_dataset_loads():
+    # 0.x mmcls.CIFAR10 yields RGB arrays (unpickled batches), so Normalize(to_rgb=True)
+    # made them BGR and the 0.x models trained on BGR.  MMagic's CIFAR10 yields RGB too and
+    # tags it (`gt_channel_order='RGB'`): the 1.x model needs output_channel_order='BGR'.
+    out = run({"model": model("BasiccGAN"), "data": dict(samples_per_gpu=25, train=dict(
+        type="mmcls.CIFAR10", data_prefix="data/cifar10", pipeline=CIFAR_PIPE))})
+    assert out.target["train_dataloader"]["dataset"]["type"] == "CIFAR10"
+    # MMagic's CIFAR10(data_prefix, test_mode, ...) requires test_mode; mmcls' default was False
+    assert out.target["train_dataloader"]["dataset"]["test_mode"] is False
+    assert out.target["model"]["data_preprocessor"] == {"type": "DataPreprocessor", "output_channel_order": "BGR"}
+    # without to_rgb the 0.x model trained on RGB, the order MMagic's CIFAR10 gives: no conversion
+    pipe = [dict(CIFAR_PIPE[0], to_rgb=False)] + CIFAR_PIPE[1:]
+    out = run({"model": model("BasiccGAN"), "data": dict(samples_per_gpu=25, train=dict(
+        type="mmcls.CIFAR10", data_prefix="data/cifar10", pipeline=pipe))})
+    assert out.target["model"]["data_preprocessor"] == {"type": "DataPreprocessor"}
+
+
+def test_cifar10_dataset_base_file_and_loaders_that_read_rgb():
+    # a `_base_` dataset file: the order is known from `dataset_type` / the datasets it defines
+    out = run({"dataset_type": "mmcls.CIFAR10", "train_pipeline": CIFAR_PIPE, "model": model("BasiccGAN"),
+               "data": dict(samples_per_gpu=25, train=dict(type="mmcls.CIFAR10", data_prefix="c",
+                                                         pipeline=CIFAR_PIPE))})
+    assert out.target["model"]["data_preprocessor"]["output_channel_order"] == "BGR"
+    # images loaded as RGB by LoadImageFromFile(channel_order='rgb') and swapped by to_rgb: BGR too
+    pipe = [dict(type="LoadImageFromFile", key="real_img", channel_order="rgb"),
+            dict(type="Normalize", keys=["real_img"], mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True),
+            dict(type="Collect", keys=["real_img"])]
+    out = run({"model": model(), "data": dict(samples_per_gpu=2, train=dict(
+        type="UnconditionalImageDataset", imgs_root="x", pipeline=pipe))})
+    assert out.target["model"]["data_preprocessor"]["output_channel_order"] == "BGR"

@@ -316,3 +316,58 @@ def test_logistic_non_saturating_equals_bce():
                   disc_auxiliary_loss=dict(type="R1GradientPenalty", loss_weight=10.0),
                   gen_auxiliary_loss=dict(type="GeneratorPathRegularizer", loss_weight=2.0)))
     assert out.target["model"]["type"] == "StyleGAN2" and "gan_loss" not in out.target["model"]
+
+
+# -- MOD007: conditional GANs need a class count ---------------------------------
+
+COND = MOD + [REGISTRY["MOD007"]]
+
+
+def studio_sagan(**extra):
+    """The shape of the inference-only `*_cvt_studioGAN` SAGAN configs: a conditional
+    generator (`use_cbn=True` by default) and no `num_classes` anywhere."""
+    cfg = gan("BasiccGAN", gen="SAGANGenerator", gan_type="hinge")
+    cfg["model"]["generator"].update(output_scale=32, base_channels=256)
+    cfg["model"]["discriminator"] = {"type": "ProjDiscriminator", "input_scale": 32}
+    cfg.update(extra)
+    return cfg
+
+
+def test_conditional_generator_without_classes_is_unsupported_and_names_the_key():
+    # SNConditionNorm raises "`num_classes` must be larger than 0 with `use_cbn=True`"
+    # in 0.x and in 1.x: the config builds no model in either
+    out = run(studio_sagan(), COND)
+    found = findings(out, "MOD007")
+    assert [c.severity for c in found] == [Severity.UNSUPPORTED]
+    assert "model.num_classes" in found[0].message and "use_cbn" in found[0].message
+    assert "num_classes" not in out.target["model"]
+
+
+@pytest.mark.parametrize("where,value,extra", [
+    ("model.discriminator.num_classes", 10, {}),
+    ("CIFAR10", 10, {"data": {"train": {"type": "mmcls.CIFAR10", "data_prefix": "c"}}}),
+    ("ImageNet", 1000, {"data": {"train": {"type": "RepeatDataset", "times": 2,
+                                           "dataset": {"type": "mmcls.ImageNet", "data_prefix": "i"}}}}),
+    ("classes", 3, {"data": {"train": {"type": "mmcls.ImageNet", "data_prefix": "i", "classes": ["a", "b", "c"]}}}),
+])
+def test_class_count_filled_only_where_it_is_known_and_says_from_where(where, value, extra):
+    cfg = studio_sagan(**extra)
+    if where.startswith("model.discriminator"):
+        cfg["model"]["discriminator"]["num_classes"] = value
+    out = run(cfg, COND)
+    assert out.target["model"]["num_classes"] == value
+    found = findings(out, "MOD007")
+    assert [c.severity for c in found] == [Severity.REVIEW] and where in found[0].message
+
+
+def test_unconditional_or_complete_models_are_left_alone():
+    cfg = studio_sagan()
+    cfg["model"]["generator"]["use_cbn"] = False  # an unconditional SAGAN generator builds with 0 classes
+    assert not findings(run(cfg, COND), "MOD007")
+    cfg = studio_sagan()
+    cfg["model"]["generator"]["num_classes"] = 10
+    out = run(cfg, COND)
+    assert not findings(out, "MOD007") and "num_classes" not in out.target["model"]
+    # BigGAN's shared class embedding needs classes too (AssertionError in BigGANGenerator)
+    cfg = gan("BasiccGAN", gen="BigGANGenerator", gan_type="hinge")
+    assert [c.severity for c in findings(run(cfg, COND), "MOD007")] == [Severity.UNSUPPORTED]

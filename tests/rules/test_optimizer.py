@@ -74,3 +74,44 @@ def test_both_optimizer_and_optim_wrapper_is_flagged():
     out = convert({"optimizer": dict(type="Adam"), "optim_wrapper": dict(optimizer=dict(type="SGD"))})
     assert out.target["optim_wrapper"] == dict(optimizer=dict(type="SGD"))
     assert [c.severity for c in out.changes] == [Severity.UNSUPPORTED]
+
+
+# -- OPT002: Adam betas must be floats --------------------------------------------
+
+def _build_torch(optimizer: dict):
+    import torch
+
+    kwargs = {k: v for k, v in optimizer.items() if k != "type"}
+    return getattr(torch.optim, optimizer["type"])([torch.nn.Parameter(torch.zeros(2))], **kwargs)
+
+
+def test_integer_betas_become_floats_that_current_pytorch_accepts():
+    # StyleGAN2/3 and MSPIE 0.x configs write `betas=(0, 0.99)`; torch >= 2.x raises
+    # "betas must be either both floats or both Tensors" for the int 0
+    import pytest as _pytest
+
+    opt = {"generator": dict(type="Adam", lr=0.0016, betas=(0, 0.9919919678228657)),
+           "discriminator": dict(type="Adam", lr=0.0019, betas=[0, 0.9])}
+    with _pytest.raises(ValueError, match="both floats"):
+        _build_torch(opt["generator"])
+    out = apply_rules({"optimizer": opt}, [REGISTRY["OPT001"], REGISTRY["OPT002"]])
+    gen = out.target["optim_wrapper"]["generator"]["optimizer"]
+    disc = out.target["optim_wrapper"]["discriminator"]["optimizer"]
+    assert gen["betas"] == (0.0, 0.9919919678228657) and all(type(b) is float for b in gen["betas"])
+    assert disc["betas"] == [0.0, 0.9] and all(type(b) is float for b in disc["betas"])
+    _build_torch(gen), _build_torch(disc)
+    assert [c.severity for c in out.changes if c.rule == "OPT002"] == [Severity.EXACT, Severity.EXACT]
+
+
+def test_float_betas_and_1x_configs_are_left_alone():
+    out = apply_rules({"optimizer": {"generator": dict(type="Adam", betas=(0.0, 0.99))}},
+                      [REGISTRY["OPT001"], REGISTRY["OPT002"]])
+    assert not [c for c in out.changes if c.rule == "OPT002"]
+    # PGGAN keeps its optimizers in the 0.x train_cfg until MOD004 moves them: fixed there too
+    out = apply_rules({"model": {"type": "ProgressiveGrowingGAN"}, "train_cfg": {"optimizer_cfg": {
+        "generator": dict(type="Adam", lr=1e-3, betas=(0, 0.99))}}}, [REGISTRY["OPT002"]])
+    assert out.target["train_cfg"]["optimizer_cfg"]["generator"]["betas"] == (0.0, 0.99)
+    # a config that is already 1.x is not converted
+    one_x = {"optim_wrapper": {"generator": {"optimizer": dict(type="Adam", betas=(0, 0.99))}},
+             "model": {"type": "StyleGAN2"}}
+    assert apply_rules(one_x, [REGISTRY["OPT002"]]).target == one_x

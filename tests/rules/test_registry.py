@@ -159,7 +159,7 @@ def test_changes_nothing_and_runs_last():
     res = convert_text(src, options=ConvertOptions(select=["REG001"]))
     assert res.new_text == src
     assert [c.severity for c in res.changes] == [Severity.REVIEW, Severity.REVIEW]
-    assert all_rules()[-1].id == "REG001"
+    assert [r.id for r in all_rules()][-2:] == ["REG001", "REG002"]
 
 
 def test_full_conversion_checks_what_the_other_rules_emitted():
@@ -177,3 +177,199 @@ def test_full_conversion_checks_what_the_other_rules_emitted():
     assert not [c for c in res.changes if c.severity == Severity.ERROR], [c.message for c in res.changes]
     reg = [c for c in res.changes if c.rule == "REG001"]
     assert reg == [], [c.message for c in reg]
+
+
+# -- constructor signatures (scripts/gen_registry.py) -----------------------------
+
+SIG_SRC_ENGINE_INIT = "from .base_module import BaseModule\n"
+SIG_SRC_ENGINE_MODULE = '''
+import torch.nn as nn
+
+class BaseModule(nn.Module):
+    def __init__(self, init_cfg=None):
+        super().__init__()
+'''
+SIG_SRC_MAGIC = '''
+import torch.nn as nn
+from mmengine.model import BaseModule
+from external_lib import Foreign
+from mmagic.registry import MODELS, PARAM_SCHEDULERS
+
+@MODELS.register_module('AliasGen')
+@MODELS.register_module()
+class Gen(BaseModule):
+    def __init__(self, out_scale, num_classes=0, *, use_cbn=True, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+
+@MODELS.register_module()
+class Child(Gen):
+    pass
+
+@MODELS.register_module()
+class Fwd(Gen):
+    def __init__(self, extra=1, **kwargs):
+        super().__init__(**kwargs)
+
+@MODELS.register_module()
+class Explicit(BaseModule):
+    def __init__(self, a, **kwargs):
+        BaseModule.__init__(self, **kwargs)
+
+@MODELS.register_module()
+class Elsewhere(BaseModule):
+    def __init__(self, a=1, **kwargs):
+        self.cfg = kwargs
+
+@MODELS.register_module()
+class Outside(Foreign):
+    pass
+
+@MODELS.register_module()
+class Bare(nn.Module):
+    pass
+
+class Mixin:
+    def __init__(self, optimizer, *args, **kwargs):
+        super().__init__(optimizer, 'lr', *args, **kwargs)
+
+class Sched:
+    def __init__(self, optimizer, param_name, milestones, gamma=0.1):
+        pass
+
+@PARAM_SCHEDULERS.register_module()
+class MultiStep(Mixin, Sched):
+    pass
+
+MODELS.register_module(name='Late', module=Child)
+'''
+
+
+def test_generator_reads_constructor_signatures_along_the_mro(tmp_path):
+    gen = _gen_module()
+    for pkg, version in gen.PACKAGES.items():
+        with zipfile.ZipFile(tmp_path / f"{pkg}-{version}-py3-none-any.whl", "w") as zf:
+            if pkg == "mmagic":
+                zf.writestr("mmagic/x.py", SIG_SRC_MAGIC)
+            else:
+                zf.writestr("mmengine/model/__init__.py", SIG_SRC_ENGINE_INIT)
+                zf.writestr("mmengine/model/base_module.py", SIG_SRC_ENGINE_MODULE)
+    sigs = gen.build(tmp_path)["signatures"]
+    models = sigs["MODELS"]
+
+    def closed(name):
+        assert not models[name]["open"], models[name]
+        return set(models[name]["params"]), set(models[name]["required"])
+
+    assert closed("Gen") == ({"out_scale", "num_classes", "use_cbn", "init_cfg"}, {"out_scale"})
+    assert models["AliasGen"] == models["Gen"] and models["Child"] == models["Gen"] == models["Late"]
+    assert models["Child"]["init"] == "mmagic/x.py:Gen"
+    assert closed("Fwd")[0] == {"extra", "out_scale", "num_classes", "use_cbn", "init_cfg"}  # **kwargs -> super
+    assert closed("Explicit")[0] == {"a", "init_cfg"}  # **kwargs -> BaseModule.__init__ (a re-export)
+    assert closed("Bare") == (set(), set())  # torch.nn.Module takes no keyword
+    assert models["Elsewhere"]["open"] and models["Outside"]["open"]
+    # the mixin's super() is the next class of MultiStep's MRO (Sched), not object
+    sched = sigs["PARAM_SCHEDULERS"]["MultiStep"]
+    assert not sched["open"] and {"optimizer", "milestones", "gamma"} <= set(sched["params"])
+
+
+@pytest.mark.parametrize("registry,name,takes,rejects", [
+    # facts of the mmagic 1.2.0 / mmengine 0.10.7 source the converter relies on
+    ("DATASETS", "PairedImageDataset", {"data_root", "test_dir", "pipeline", "test_mode"}, {"dataroot", "testdir"}),
+    ("DATASETS", "CIFAR10", {"data_prefix", "test_mode", "pipeline"}, {"imgs_root"}),
+    ("MODELS", "SAGANGenerator", {"num_classes", "use_cbn", "output_scale"}, {"init_type"}),
+    ("MODELS", "BigGANGenerator", {"num_classes", "init_cfg"}, {"init_type"}),
+    ("MODELS", "SAGAN", {"num_classes", "generator", "discriminator", "ema_config"},
+     {"gan_loss", "train_cfg", "loss_config"}),  # 1.2.0 SAGAN takes no loss_config
+    ("PARAM_SCHEDULERS", "MultiStepLR", {"milestones", "gamma", "by_epoch", "begin", "end"}, {"step"}),
+    ("LOOPS", "IterBasedTrainLoop", {"max_iters", "val_interval", "dynamic_intervals"}, {"total_iters"}),
+    ("OPTIM_WRAPPERS", "AmpOptimWrapper", {"loss_scale", "accumulative_counts", "optimizer"}, {"fp16"}),
+])
+def test_signature_data_from_the_wheels(registry, name, takes, rejects):
+    from mmgen_migrate.rules.registry import signature_of
+
+    sig = signature_of(name, registry)
+    assert sig is not None and not sig["open"]
+    assert takes <= set(sig["params"]) and not rejects & set(sig["params"])
+
+
+# -- REG002 ---------------------------------------------------------------------
+
+REG2 = [REGISTRY["REG002"]]
+
+
+def reg2(cfg):
+    return [c for c in apply_rules(cfg, REG2).changes]
+
+
+def test_rejected_keys_are_unsupported_with_the_closest_1x_name():
+    out = reg2({"val_dataloader": {"dataset": {"type": "PairedImageDataset", "dataroot": "d", "testdir": "test",
+                                               "pipeline": []}}})
+    assert [(c.severity, c.old_paths[0]) for c in out] == [(Severity.UNSUPPORTED, ("val_dataloader", "dataset"))]
+    assert "`dataroot` (did you mean `data_root`?)" in out[0].message
+    assert "`testdir` (did you mean `test_dir`?)" in out[0].message
+    assert "lacks the required `data_root`" in out[0].message
+
+
+def test_default_types_and_nested_components_are_checked():
+    cfg = {
+        "model": {"type": "BigGAN", "generator": {"type": "BigGANGenerator", "output_scale": 128,
+                                                  "init_type": "ortho"},
+                  "discriminator": {"type": "BigGANDiscriminator", "input_scale": 128}},
+        "train_cfg": {"by_epoch": False, "max_iters": 10, "total_iters": 10},  # an IterBasedTrainLoop
+        "train_dataloader": {"dataset": {"type": "CIFAR10", "data_prefix": "c", "pipeline": []}},
+    }
+    by_path = {c.old_paths[0]: c.message for c in reg2(cfg)}
+    assert set(by_path) == {("model", "generator"), ("train_cfg",), ("train_dataloader", "dataset")}
+    assert "(BigGANGenerator) would reject `init_type`" in by_path[("model", "generator")]
+    assert "(IterBasedTrainLoop) would reject `total_iters`" in by_path[("train_cfg",)]
+    assert "lacks the required `test_mode`" in by_path[("train_dataloader", "dataset")]
+
+
+def test_keys_the_builders_remove_are_not_reported():
+    cfg = {
+        "model": {"type": "SAGAN", "generator": {"type": "SAGANGenerator", "output_scale": 32, "num_classes": 10},
+                  "ema_config": {"interval": 1, "momentum": 0.001, "start_iter": 100}},  # BaseGAN pops start_iter
+        "custom_hooks": [{"type": "VisualizationHook", "interval": 10, "priority": "LOW"}],  # Runner pops priority
+        "optim_wrapper": {"constructor": "MultiOptimWrapperConstructor",
+                          "generator": {"optimizer": {"type": "Adam"}, "paramwise_cfg": {}}},
+        "param_scheduler": [{"type": "MultiStepLR", "milestones": [1], "convert_to_iter_based": True}],
+    }
+    assert reg2(cfg) == []
+    cfg["model"]["ema_config"]["momentum_policy"] = "rampup"  # a 0.x EMA hook key
+    assert [c.old_paths[0] for c in reg2(cfg)] == [("model", "ema_config")]
+
+
+def test_reg002_flags_what_a_rule_left_unconverted_in_a_full_conversion():
+    # MOD006 is what turns BigGAN's 0.x init_type into init_cfg: without it the class rejects the key
+    src = ("model = dict(type='BasiccGAN', num_classes=10,\n"
+           "             generator=dict(type='BigGANGenerator', output_scale=32, num_classes=10, init_type='ortho'),\n"
+           "             discriminator=dict(type='BigGANDiscriminator', input_scale=32, num_classes=10),\n"
+           "             gan_loss=dict(type='GANLoss', gan_type='hinge'))\n")
+    full = convert_text(src)
+    assert [c for c in full.changes if c.rule == "REG002"] == []
+    without = convert_text(src, options=ConvertOptions(ignore=["MOD006"]))
+    found = [c for c in without.changes if c.rule == "REG002"]
+    assert [c.old_paths[0] for c in found] == [("model", "generator")]
+    assert "# mmgen-migrate: REG002 unsupported" in without.new_text
+
+
+def test_required_arguments_of_gan_components_and_bases():
+    # BaseGAN passes noise_size/num_classes itself; DCGANDiscriminator also requires
+    # output_scale and out_channels (as in 0.x)
+    cfg = {"model": {"type": "DCGAN", "generator": {"type": "DCGANGenerator", "output_scale": 64},
+                     "discriminator": {"type": "DCGANDiscriminator", "input_scale": 64}}}
+    out = reg2(cfg)
+    assert [c.old_paths[0] for c in out] == [("model", "discriminator")]
+    assert "lacks the required `output_scale`, `out_channels`" in out[0].message \
+        or "lacks the required `out_channels`, `output_scale`" in out[0].message
+    # a `_base_` file may be completed by the configs inheriting it: only rejected keys count
+    base = {"train_dataloader": {"dataset": {"type": "SinGANDataset", "data_root": "x.jpg"}}}
+    assert apply_rules(base, REG2, partial=True).changes == []
+    assert [c.old_paths[0] for c in apply_rules(base, REG2).changes] == [("train_dataloader", "dataset")]
+
+
+def test_a_1x_config_is_reported_but_never_edited():
+    src = "model = dict(type='DCGAN', generator=dict(type='DCGANGenerator'))\n"  # no output_scale
+    res = convert_text(src, options=ConvertOptions(select=["REG002"]))
+    assert res.new_text == src
+    assert [(c.rule, c.severity) for c in res.changes] == [("REG002", Severity.UNSUPPORTED)]

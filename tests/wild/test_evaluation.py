@@ -156,8 +156,12 @@ def test_load_effective_keeps_its_contract(tmp_path):
     """convert.py relies on: a dict, or ConfigError with a one-line reason."""
     assert load_effective(_write(tmp_path / "ok.py", "a = dict(b=(1, 2))\n")) == {"a": {"b": (1, 2)}}
     with pytest.raises(ConfigError) as info:
-        load_effective(_write(tmp_path / "bad.py", "raise ValueError('line one\\nline two')\n"))
+        load_effective(_write(tmp_path / "bad.py", "raise ValueError('line one\\nline two')\n"),
+                       allow_exec="unconfined")
     assert str(info.value) == "loading the config raised ValueError: line one"
+    with pytest.raises(ConfigError) as info:  # read statically, the same config is refused before it runs
+        load_effective(_write(tmp_path / "bad.py", "raise ValueError('line one\\nline two')\n"))
+    assert str(info.value).startswith("1: raises an exception; not read statically")
 
 
 def test_classic_config_misread_as_lazy_import_loads_with_a_note(tmp_path):
@@ -165,8 +169,15 @@ def test_classic_config_misread_as_lazy_import_loads_with_a_note(tmp_path):
     lazy-import config; the output check then says so instead of failing."""
     cfg = _write(tmp_path / "cfg.py", "import numpy as np\nlr = float(np.sqrt(4.0))\n")
     notes: list[str] = []
-    assert load_effective(cfg, new_style=True, notes=notes) == {"lr": 2.0}
+    assert load_effective(cfg, new_style=True, notes=notes, allow_exec="unconfined") == {"lr": 2.0}
     assert len(notes) == 1 and "lazy_import=False" in notes[0] and "`numpy`" in notes[0]
+    # read statically (nothing runs): the same note for `import os`
+    cfg = _write(tmp_path / "cfg2.py", "import os\nroot = os.path.join('a', 'b')\n")
+    notes = []
+    assert load_effective(cfg, new_style=True, notes=notes) == {"root": "a/b"}
+    from mmgen_migrate.load import misread_as_lazy
+
+    assert (len(notes) == 1) == (misread_as_lazy(cfg) is not None)
 
 
 def test_an_emitted_file_that_does_not_load_is_a_failure_not_a_file(tmp_path, monkeypatch):
@@ -183,7 +194,9 @@ def test_an_emitted_file_that_does_not_load_is_a_failure_not_a_file(tmp_path, mo
         ("optim_wrapper = dict(\n", "the written config does not load (syntax error at line"),
         ("optim_wrapper = dict(generator=dict(optimizer=dict(type='Adam', lr=0.5)))\n",
          "the written config loads to a different value at `optim_wrapper."),
-        ("x = 1\nraise RuntimeError('boom')\n", "the written config does not load (loading the config raised RuntimeError: boom)"),
+        ("x = 1\nraise RuntimeError('boom')\n", "the written config does not load (2: raises an exception; "
+         "not read statically"),
+        ("x = {}['k']\n", "the written config does not load (loading the config raised KeyError: 'k')"),
     ]:
         monkeypatch.setattr(convert_mod.emit_mod, "emit", lambda inp, _text=broken: _text)
         (res,) = convert_files([src], tmp_path)

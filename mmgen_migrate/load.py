@@ -24,7 +24,7 @@ from . import staticeval
 
 from .errors import ConfigError
 from .execload import lazy_misread_note, load_in_process, misread_as_lazy, one_line, warm_up  # noqa: F401
-from .reader import Machine, MachineRead, NewStyleConfig, NotStatic, Reader
+from .reader import Machine, MachineRead, NewStyleConfig, NotStatic, Reader, check_size
 
 __all__ = ["ConfigError", "NotStatic", "NewStyleConfig", "SourceFile", "Loaded", "read_source",
            "read_effective", "load_effective", "find_cycle", "ALLOW_EXEC_MODES"]
@@ -52,6 +52,7 @@ def read_source(path: Path, text: str | None = None) -> SourceFile:
     path = Path(os.path.abspath(path))
     if text is None:
         try:
+            check_size(path)
             raw = path.read_bytes()
         except IsADirectoryError:
             raise ConfigError("is a directory, not a config file") from None

@@ -436,9 +436,10 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
-def check_static(tree: ast.Module) -> None:
+def check_static(tree: ast.Module) -> list[ast.AST]:
     """Raise :class:`NotStatic` for the first construct (in source order)
-    outside the subset.  Nothing is evaluated."""
+    outside the subset.  Nothing is evaluated.  Returns the nodes of the
+    tree in ``ast.walk`` order (one walk serves every later check)."""
     aliases: dict[str, str] = {}  # name -> module ('os', 'os.path', ...) or 'x.y' for a from-import
     nodes = list(ast.walk(tree))
     stored = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
@@ -525,6 +526,7 @@ def check_static(tree: ast.Module) -> None:
                 named.append(uses.get(root, (line, col, what)))
         line, col, what = min(named or problems)
         raise NotStatic(line or None, what)
+    return nodes
 
 
 def _check_module_attr(mod: str, rest: list[str], node: ast.AST, refuse) -> None:
@@ -1247,6 +1249,34 @@ def _pre_substitute_base(text: str) -> tuple[str, dict]:
 # ---------------------------------------------------------------------------
 # reading a file
 
+#: configs larger than this are refused (a real config is a few kB; parsing
+#: a 50 MB file with LibCST needs tens of GB): MMGEN_MIGRATE_MAX_CONFIG_MB
+DEFAULT_MAX_CONFIG_MB = 2.0
+
+
+def max_config_mb() -> float:
+    raw = os.environ.get("MMGEN_MIGRATE_MAX_CONFIG_MB")
+    try:
+        return float(raw) if raw else DEFAULT_MAX_CONFIG_MB
+    except ValueError:
+        return DEFAULT_MAX_CONFIG_MB
+
+
+def _human(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} kB"
+
+
+def check_size(path: Path) -> None:
+    """Refuse a file too large to be a config, before reading it."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return  # the read reports it
+    mb = max_config_mb()
+    if size > mb * 1024 * 1024:
+        raise ConfigError(f"the file is {_human(size)}, larger than any config "
+                          f"(limit {mb:g} MB; set MMGEN_MIGRATE_MAX_CONFIG_MB to raise it)")
+
 
 @dataclass
 class ReadResult:
@@ -1297,7 +1327,7 @@ def is_new_style(tree: ast.Module) -> bool:
     return False
 
 
-def lazy_import_module(tree: ast.Module) -> str | None:
+def lazy_import_module(tree: ast.Module, nodes: list | None = None) -> str | None:
     """The import that makes MMEngine's ``Config.fromfile(path)`` (no
     ``lazy_import`` given) take this classic config for a new-style
     (lazy-import) one, or None.  The same walk as MMEngine 0.10's
@@ -1305,7 +1335,7 @@ def lazy_import_module(tree: ast.Module) -> str | None:
     location -- on Python 3.11+ even ``os`` (a frozen module) is not."""
     from mmengine.config.utils import _is_builtin_module
 
-    for node in ast.walk(tree):
+    for node in nodes if nodes is not None else ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id == BASE_KEY:
             return None
         if isinstance(node, ast.With):
@@ -1373,6 +1403,7 @@ class Reader:
             try:
                 st = os.stat(filename)
                 key = (st.st_size, st.st_mtime_ns, st.st_ino, self.machine.is_probe)
+                check_size(Path(filename))
             except FileNotFoundError:
                 raise ConfigError(f"no such file: {filename}") from None
             except OSError as exc:
@@ -1404,14 +1435,14 @@ class Reader:
             tree = parse(text, filename)
         if is_new_style(tree):
             raise NewStyleConfig("a new-style (lazy-import) MMEngine config")
-        check_static(tree)
-        self._lazy[filename] = lazy_import_module(tree)
+        nodes = check_static(tree)
+        self._lazy[filename] = lazy_import_module(tree, nodes)
 
         # the bases as the config's own code sees them: a ConfigDict where the
         # code reads `_base_` (MMEngine's type, for attribute access); else
         # plain dicts, which merge to the same result faster
         uses_base = bool(base_vars) or any(isinstance(n, ast.Name) and n.id == BASE_KEY and isinstance(n.ctx, ast.Load)
-                                           for n in ast.walk(tree))
+                                           for n in nodes)
         base_cfg = ConfigDict() if uses_base else {}
         for spec in base_files(tree) or []:
             if not isinstance(spec, str):
@@ -1433,7 +1464,7 @@ class Reader:
 
         # MMEngine removes every `_base_ = ...` assignment and runs the rest
         # with `_base_` bound to the merged bases
-        body = _without_base_assign(tree.body)
+        body = {id(stmt) for stmt in _without_base_assign(tree.body, nodes)}
         namespace: dict = {BASE_KEY: base_cfg}
         interp = _Interpreter(namespace, self.machine, filename, own_reads)
         # `{{$VAR:default}}` was substituted in the text: the statement holding it reads the machine
@@ -1444,7 +1475,7 @@ class Reader:
                 for r in own_reads:
                     if r.file == filename and r.line in in_template and r.name is None:
                         r.name = _bound_name(stmt)
-                if stmt not in body:
+                if id(stmt) not in body:
                     continue
                 before = len(own_reads)
                 interp.run([stmt], top=True)
@@ -1496,16 +1527,13 @@ def _plain_copy(value: Any) -> Any:
     return value
 
 
-def _without_base_assign(body: list[ast.stmt]) -> list[ast.stmt]:
+def _without_base_assign(body: list[ast.stmt], nodes: list) -> list[ast.stmt]:
     """The statements left once every ``_base_ = ...`` is removed (MMEngine
     removes them at any depth; a nested one is rare enough to refuse)."""
-    out = []
-    for stmt in body:
-        if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == BASE_KEY:
-            continue
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
-                    and node.targets[0].id == BASE_KEY:
-                raise NotStatic(node.lineno, "assigns `_base_` inside a block")
-        out.append(stmt)
-    return out
+    top = [s for s in body if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)
+           and s.targets[0].id == BASE_KEY]
+    for node in nodes:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id == BASE_KEY and not any(node is t for t in top):
+            raise NotStatic(node.lineno, "assigns `_base_` inside a block")
+    return [s for s in body if not any(s is t for t in top)]

@@ -161,7 +161,7 @@ def _in_a_mount_namespace(tmp_path, mount_opts: str, *args, after: str = "true")
                           cwd=tmp_path), dest
 
 
-def _tree(tmp_path, n=40):
+def _wide_tree(tmp_path, n=40):
     src = tmp_path / "src"
     src.mkdir()
     for i in range(n):
@@ -171,7 +171,7 @@ def _tree(tmp_path, n=40):
 
 
 def test_a_read_only_destination_is_one_line_and_exit_2(tmp_path):
-    src = _tree(tmp_path, 3)
+    src = _wide_tree(tmp_path, 3)
     proc, dest = _in_a_mount_namespace(tmp_path, "ro,size=1m", src, "-o", tmp_path / "dest" / "out")
     assert proc.returncode == 2, proc.stderr
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]
@@ -180,7 +180,7 @@ def test_a_read_only_destination_is_one_line_and_exit_2(tmp_path):
 
 
 def test_a_full_destination_is_one_line_and_the_written_files_are_complete(tmp_path):
-    src = _tree(tmp_path)
+    src = _wide_tree(tmp_path)
     out = tmp_path / "dest" / "out"
     import sys
 
@@ -193,3 +193,31 @@ def test_a_full_destination_is_one_line_and_the_written_files_are_complete(tmp_p
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]
     assert errors == [f"error: {out}: no space left on device"], proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_huge_file_is_refused_with_its_size_not_as_an_endless_loop(tmp_path, monkeypatch):
+    big = tmp_path / "big.py"
+    line = "layer = dict(type='Conv', channels=[1, 2, 3], name='layer', pad=1)\n"
+    big.write_text(line * (2 * 1024 * 1024 // len(line) + 100))  # just over the default 2 MB
+    result = CliRunner().invoke(cli, ["convert", str(big), "-o", str(tmp_path / "o.py"), "--isolated"])
+    assert result.exit_code == 2
+    assert "error: big.py: the file is 2.0 MB, larger than any config (limit 2 MB" in result.output
+    assert "loop" not in result.output
+    # the limit is a setting: a small one refuses a small file, a larger one converts it
+    small = tmp_path / "small.py"
+    small.write_text(line * 400)
+    monkeypatch.setenv("MMGEN_MIGRATE_MAX_CONFIG_MB", "0.01")
+    result = CliRunner().invoke(cli, ["convert", str(small), "-o", str(tmp_path / "o.py"), "--isolated"])
+    assert result.exit_code == 2 and "limit 0.01 MB" in result.output
+    monkeypatch.setenv("MMGEN_MIGRATE_MAX_CONFIG_MB", "1")
+    result = CliRunner().invoke(cli, ["convert", str(small), "-o", str(tmp_path / "o.py"), "--isolated"])
+    assert result.exit_code in (0, 1), result.output
+
+
+def test_a_deeply_nested_value_is_not_called_a_cycle(tmp_path):
+    deep = tmp_path / "deep.py"
+    deep.write_text("x = " + "[" * 150 + "]" * 150 + "\n")
+    result = CliRunner().invoke(cli, ["convert", str(deep), "-o", str(tmp_path / "o.py"), "--isolated"])
+    assert "cycle" not in result.output
+    if result.exit_code == 2:
+        assert "nests too deeply" in result.output

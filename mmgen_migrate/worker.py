@@ -802,6 +802,10 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.mkdir(root, 0o700)
     os.chdir(root)
+    # whatever the template's own imports and warm-up put in temporary
+    # files goes into its folder, which its cleanup removes however it ends
+    os.mkdir(os.path.join(root, "tmp"), 0o700)
+    os.environ["TMPDIR"] = tempfile.tempdir = os.path.join(root, "tmp")
     sys.dont_write_bytecode = True
     proto_in, proto_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)

@@ -82,7 +82,14 @@ def test_ctrl_c_in_a_terminal_leaves_nothing_behind(jobs, tmp_path):
     _signal_a_run(signal.SIGINT, jobs, tmp_path, group=True)
 
 
-def _signal_a_run(sig, jobs, tmp_path, group: bool):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_a_signal_while_the_template_starts_leaves_nothing_behind(sig, tmp_path):
+    """The signal lands as soon as the evaluation template has made its
+    folder, while it still imports MMEngine and warms up."""
+    _signal_a_run(sig, 1, tmp_path, group=False, delay=0.0)
+
+
+def _signal_a_run(sig, jobs, tmp_path, group: bool, delay: float = 0.5):
     from mmgen_migrate.worker import confinement_problem
 
     if confinement_problem():
@@ -101,7 +108,7 @@ def _signal_a_run(sig, jobs, tmp_path, group: bool):
         evaluating = _wait_for(
             lambda: len([p for p in scratch.iterdir() if p.name.startswith("mmgen-migrate-eval-")]) >= jobs, 120)
         assert evaluating, f"no evaluation started: {proc.poll()} {proc.stderr.read().decode() if proc.poll() is not None else ''}"
-        time.sleep(0.5)
+        time.sleep(delay)
         assert proc.poll() is None, "the run ended before the signal (make the tree bigger)"
         if group:
             os.killpg(proc.pid, sig)

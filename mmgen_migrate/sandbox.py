@@ -196,6 +196,8 @@ def _drop_capabilities() -> None:
             except OSError as exc:
                 if exc.errno == errno.EINVAL:  # past the last capability this kernel knows
                     break
+                if exc.errno == errno.EPERM:  # no CAP_SETPCAP: the bounding set only matters
+                    break                     # for exec, which is denied anyway
                 raise
     header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
     data = (_CapData * 2)()

@@ -179,3 +179,40 @@ def test_a_relative_path_is_read_from_the_callers_folder(tmp_path, monkeypatch):
         assert w.load("rel.py") == {"x": "here"}
     finally:
         w._kill()
+
+
+@needs_kernel
+def test_the_sandbox_works_without_any_capability(tmp_path):
+    """Started with no capabilities at all (a container without
+    CAP_SETPCAP, or close to an unprivileged user), the sandbox still
+    confines: a fork with the audit hook switched off is refused."""
+    import shutil
+
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv (util-linux) to drop every capability")
+    cfg = write_config(tmp_path / "fork.py", """
+        import gc, os
+        for o in gc.get_objects():
+            if type(o).__name__ == '_Fence':
+                o.active = False
+        del o, gc
+        os.fork()
+    """)
+    ok = write_config(tmp_path / "ok.py", "x = (1, 2)\n")
+    script = textwrap.dedent(f"""
+        from mmgen_migrate import worker
+        caps = [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0]
+        w = worker.LoadWorker(timeout=20)
+        print(caps, w.load({str(ok)!r}))
+        try:
+            w.load({str(cfg)!r})
+            print("forked")
+        except worker.EvaluationError as exc:
+            print("refused:", exc)
+        w._kill()
+    """)
+    out = subprocess.run(["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--ambient-caps=-all",
+                          sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "0000000000000000 {'x': (1, 2)}", out
+    assert lines[1].startswith("refused:") and "Operation not permitted" in lines[1], out

@@ -516,7 +516,9 @@ _register_optional_commands()
 
 
 def main() -> None:  # console script entry point
-    cli()
+    from .interrupt import run_interruptible
+
+    run_interruptible(cli)  # Ctrl-C: clean up, "interrupted", exit 130
 
 
 if __name__ == "__main__":  # pragma: no cover

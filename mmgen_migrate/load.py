@@ -172,7 +172,8 @@ def read_effective(path: Path, *, new_style: bool = False, allow_exec: str | Non
         from .worker import EvaluationError, shared_worker
 
         try:
-            cfg = shared_worker().load(path, lazy_import=None if new_style else False, notes=notes)
+            # "sandbox": kernel-confined (worker.py, sandbox.py); "unconfined" only when asked for
+            cfg = shared_worker(allow_exec).load(path, lazy_import=None if new_style else False, notes=notes)
         except EvaluationError as e:
             raise ConfigError(str(e)) from None
         return Loaded(cfg, executed=True, notes=notes)

@@ -18,15 +18,18 @@ the input order.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.util
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from .convert import ConvertOptions, Converter, FileResult
+from .interrupt import pool_worker_init, run_guarded, stop_pool
 from .load import ConfigError, read_source
-from .scratch import scratch_dir
+from .scratch import scratch_dir, track
 
 OnResult = Callable[[FileResult], None]
 # batches per process: more balance the load better, fewer re-convert shared
@@ -144,10 +147,28 @@ def _context():
     if "forkserver" in methods:
         # Not fork: the parent may run a progress-bar thread.  The server
         # imports the converter (and MMEngine) once; workers fork from it.
+        # multiprocessing's own folder (the fork server's socket) is removed
+        # at a normal exit only: have the janitor remove it after a SIGKILL
+        track(multiprocessing.util.get_temp_dir())
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["mmgen_migrate.parallel", "mmgen_migrate.reader", "mmengine.config"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+@contextlib.contextmanager
+def _pool(workers: int):
+    """A process pool whose processes die with this one, and are stopped,
+    not waited for, when the run is interrupted (see interrupt.py)."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=pool_worker_init,
+                               initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        stop_pool(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def convert_batch(
@@ -171,8 +192,8 @@ def convert_batch(
             return conv.run(Path(staging))
 
     found: dict[Path, FileResult] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), mp_context=_context()) as pool:
-        pending = {pool.submit(_run_batch, g, root, options): i for i, g in enumerate(groups)}
+    with _pool(min(jobs, len(groups))) as pool:
+        pending = {pool.submit(run_guarded, _run_batch, g, root, options): i for i, g in enumerate(groups)}
         done_batches: dict[int, list[FileResult]] = {}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -209,8 +230,8 @@ def map_ordered(func: Callable, items: Sequence, *, jobs: int = 1, on_result: Op
         return results
     done = [False] * len(items)
     next_to_report = 0
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_context()) as pool:
-        pending = {pool.submit(func, item): i for i, item in enumerate(items)}
+    with _pool(min(jobs, len(items))) as pool:
+        pending = {pool.submit(run_guarded, func, item): i for i, item in enumerate(items)}
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:

@@ -171,6 +171,40 @@ def test_a_base_keeps_its_val_loader_and_a_leaf_that_sets_the_batch_size_writes_
     assert base.count("pipeline=train_pipeline") == 2, base  # train and val, by name
 
 
+def _write_converted(tmp_path: Path, results: dict) -> Path:
+    out = tmp_path / "converted"
+    for rel, r in results.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(r.new_text, encoding="utf-8")
+    return out
+
+
+def _idempotent(tmp_path: Path, results: dict) -> None:
+    out = _write_converted(tmp_path, results)
+    again = convert_files(discover(out), out)
+    assert [(r.rel, r.status, r.error) for r in again if r.new_text != (out / r.rel).read_text()] == []
+
+
+def test_a_dataset_base_with_val_and_test_keeps_both_loaders(tmp_path):
+    """A BigGAN-128-style tree: the dataset base has `data.val` and
+    `data.test`, the leaf sets `samples_per_gpu` and evaluates (a val hook and
+    offline metrics): both loaders stay in the base, the leaf writes the batch
+    size and workers only, and converting the converted tree changes nothing."""
+    base = DATASET_BASE.replace(
+        "    val=dict(type=dataset_type, imgs_root=None, pipeline=train_pipeline))",
+        "    val=dict(type=dataset_type, imgs_root='data/val', pipeline=train_pipeline),\n"
+        "    test=dict(type=dataset_type, imgs_root='data/test', pipeline=train_pipeline))")
+    leaf = EVALUATED_LEAF.rstrip(" ") + "    metrics = dict(fid50k=dict(type='FID', num_images=50000, bgr2rgb=True))\n"
+    results = _tree(tmp_path, {"_base_/dataset.py": base, "leaf.py": leaf})
+    out, based = results["leaf.py"].new_text, results["_base_/dataset.py"].new_text
+    assert "val_dataloader = dict(batch_size=32, num_workers=8)\n" in out, out
+    assert "test_dataloader = dict(batch_size=32, num_workers=8)\n" in out, out
+    assert "data_root" not in out and "pipeline" not in out
+    assert "data_root='data/val'" in based and "data_root='data/test'" in based
+    assert based.count("sampler=dict(type='DefaultSampler', shuffle=False)") == 2
+    _idempotent(tmp_path, results)
+
+
 def test_a_leaf_without_the_loop_unsets_the_inherited_loader(tmp_path):
     """MMEngine refuses a val loader without its loop: a leaf that does not
     evaluate sets the loader its converted base defines to None."""
@@ -180,6 +214,7 @@ def test_a_leaf_without_the_loop_unsets_the_inherited_loader(tmp_path):
     assert "val_dataloader = None\n" in out
     assert "test_dataloader" not in out and "val_cfg" not in out
     assert any(c.rule == "DAT001" and "`val_dataloader = None`" in c.message for c in results["leaf.py"].changes)
+    _idempotent(tmp_path, results)
 
 
 MODEL_BASE = """\
@@ -202,6 +237,7 @@ def test_a_base_with_a_ddp_setting_but_no_runner_owns_the_wrapper(tmp_path):
     leaf, runtime = results["leaf.py"].new_text, results["_base_/runtime.py"].new_text
     assert "model_wrapper_cfg" not in leaf and "default_scope" not in leaf, leaf
     assert "find_unused_parameters=True" in runtime and "default_scope = 'mmagic'" in runtime
+    _idempotent(tmp_path, results)
 
 
 def test_two_sibling_bases_that_could_both_claim_a_key_leave_it_to_the_config(tmp_path):
@@ -220,6 +256,7 @@ def test_two_sibling_bases_that_could_both_claim_a_key_leave_it_to_the_config(tm
         assert results[base].blocked == {"model_wrapper_cfg", "default_scope"}
     assert "model_wrapper_cfg = dict(" in results["leaf.py"].new_text
     assert "find_unused_parameters=True" in results["leaf.py"].new_text
+    _idempotent(tmp_path, results)
 
 
 def test_a_holder_of_the_primary_source_wins_over_a_sibling_holding_another():

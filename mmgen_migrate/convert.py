@@ -44,7 +44,7 @@ from .model import (
     same,
 )
 from .rules import Rule, apply_rules, resolve_selection
-from .rules.base import PRIMARY_SOURCE
+from .rules.base import OTHER_SOURCES, PRIMARY_SOURCE
 from .rules.families import training_refused
 
 from .errors import Status, UsageError  # noqa: E402,F401 (UsageError: part of this module's interface)
@@ -66,6 +66,9 @@ class FileResult:
     destination: Path | None = None
     target: dict | None = None
     effective: dict | None = None
+    #: keys this `_base_` file may not claim through ``OTHER_SOURCES`` (None:
+    #: through none of them; see ``blocked_claims``)
+    blocked: frozenset | None = None
 
     @property
     def findings(self) -> list[Change]:
@@ -104,15 +107,84 @@ def discover(root: Path, exclude: Iterable[str] = ()) -> list[Path]:
     return out
 
 
-def restrict_to_owned(target: dict, old: dict) -> dict:
+def restrict_to_owned(target: dict, old: dict, blocked: Iterable[str] | None = None) -> dict:
     """Keys a ``_base_`` file may define after conversion.
 
     Two bases of one config must never define the same key (MMEngine refuses
     duplicate keys among bases).  A base keeps a 1.x key only when it already
     had that key or owned the 0.x key that 1.x key comes from
-    (``PRIMARY_SOURCE``); the configs that inherit it get everything else.
+    (``PRIMARY_SOURCE``), or, for a key not in ``blocked``, one of the other
+    0.x keys it may come from (``OTHER_SOURCES``; ``blocked=None``: never);
+    the configs that inherit it get everything else.
     """
-    return {k: v for k, v in target.items() if k in old or PRIMARY_SOURCE.get(k, k) in old}
+    blocked = None if blocked is None else set(blocked)
+
+    def owns(key: str) -> bool:
+        if key in old or PRIMARY_SOURCE.get(key, key) in old:
+            return True
+        return blocked is not None and key not in blocked and any(s in old for s in OTHER_SOURCES.get(key, ()))
+
+    return {k: v for k, v in target.items() if owns(k)}
+
+
+def blocked_claims(configs: Iterable[Path], bases_of, top_keys) -> dict[Path, frozenset]:
+    """For each `_base_` file among ``configs``' bases, the 1.x keys of
+    ``OTHER_SOURCES`` it may not claim, so that no two sibling bases of one
+    config ever both define one (MMEngine refuses duplicate keys among bases).
+
+    ``bases_of(path)``: its `_base_` files in the converted set;
+    ``top_keys(path)``: the top-level keys of its effective 0.x config.  Among
+    the bases of one config, a base holding the key or its primary source
+    claims it and blocks every other holder; two or more holders of only
+    other sources block each other (the config then writes the key).  A
+    blocked base blocks the holders it inherits from, whose value it could
+    not otherwise leave out."""
+    configs = list(configs)
+    bases = {b for c in configs for b in bases_of(c)}
+    blocked: dict[Path, set[str]] = {b: set() for b in bases}
+    for config in configs:
+        sibs = bases_of(config)
+        for key, others in OTHER_SOURCES.items():
+            strong = [b for b in sibs if key in top_keys(b) or PRIMARY_SOURCE.get(key, key) in top_keys(b)]
+            weak = [b for b in sibs if b not in strong and any(s in top_keys(b) for s in others)]
+            if strong or len(weak) > 1:
+                for b in weak:
+                    blocked[b].add(key)
+    grew = True
+    while grew:
+        grew = False
+        for b in bases:
+            for a in bases_of(b):
+                if a in blocked and not blocked[b] <= blocked[a]:
+                    blocked[a] |= blocked[b]
+                    grew = True
+    return {b: frozenset(keys) for b, keys in blocked.items()}
+
+
+# A converted dataset `_base_` keeps the val/test loaders of the `data.val` /
+# `data.test` it owns (for the configs inheriting it that evaluate); a config
+# without that loop sets the inherited loader to None (MMEngine builds a loop
+# only when its loader, loop and evaluator are all set, and refuses a loader
+# without the other two).
+UNSET_WITHOUT_LOOP = {"val_dataloader": "val", "test_dataloader": "test"}
+
+
+def unset_inherited_loaders(target: dict, base_view: dict, changes: list[Change] | None = None) -> dict:
+    """``target`` with ``<split>_dataloader = None`` where a converted base
+    gives that loader and this (whole) config has no such loop."""
+    unset = [k for k in UNSET_WITHOUT_LOOP if k not in target and base_view.get(k) is not None]
+    if not unset:
+        return target
+    target = dict(target)
+    for key in unset:
+        target[key] = None
+        if changes is not None:
+            split = UNSET_WITHOUT_LOOP[key]
+            changes.append(Change("DAT001", Severity.EXACT, (
+                f"`{key} = None`: the converted `_base_` file defines the {split} loader for the configs that "
+                f"{'validate' if split == 'val' else 'test'}; this one has no {split} loop"),
+                old_paths=(("data", split),), new_path=(key,), new_value=None))
+    return target
 
 
 def unaccounted_leaves(old: dict, target: dict, changes: list[Change]) -> list[str]:
@@ -141,6 +213,8 @@ class Converter:
         self.effective: dict[Path, dict] = {}
         self.targets: dict[Path, dict] = {}
         self.modern: dict[Path, bool] = {}  # `_base_` files outside the set: already 1.x?
+        self._loaded: dict[Path, object] = {}
+        self.blocked: dict[Path, frozenset] = {}
 
     def rel(self, path: Path) -> str:
         if self.root is not None:
@@ -183,10 +257,32 @@ class Converter:
         return out
 
     # -- the pipeline ------------------------------------------------------
+    def _read(self, path: Path):
+        """``read_effective`` of ``path``, read once (its error too)."""
+        if path not in self._loaded:
+            try:
+                self._loaded[path] = read_effective(path, allow_exec=self.options.allow_exec)
+            except (ConfigError, NewStyleConfig) as exc:
+                self._loaded[path] = exc
+        got = self._loaded[path]
+        if isinstance(got, Exception):
+            raise got
+        return got
+
+    def _top_keys(self, path: Path) -> set:
+        try:
+            return set(self._read(path).config)
+        except (ConfigError, NewStyleConfig):
+            return set()
+
     def run(self, staging: Path) -> list[FileResult]:
         bases_used = {b for f in self.files for b in self._bases_of(f) if b in self.in_set}
+        self.blocked = blocked_claims(self.files, lambda p: [b for b in self._bases_of(p) if b in self.in_set],
+                                      self._top_keys)
         for path in self.order():
             res = FileResult(source=path, rel=self.rel(path), is_base=path in bases_used)
+            if res.is_base:
+                res.blocked = self.blocked.get(path, frozenset())
             self.results[path] = res
             try:
                 self._convert_one(path, res, staging)
@@ -265,7 +361,7 @@ class Converter:
 
         allow_exec = self.options.allow_exec
         try:
-            loaded = read_effective(path, allow_exec=allow_exec)
+            loaded = self._read(path)
         except NewStyleConfig:
             # `with read_base():` configs exist only in MMEngine: 1.x already
             res.changes.append(Change("load", Severity.EXACT,
@@ -286,7 +382,7 @@ class Converter:
             res.inlined_bases = list(src.base_specs)
             in_set_bases = []
         outcome = apply_rules(old, self.rules, partial=res.is_base)
-        target = restrict_to_owned(outcome.target, old) if res.is_base else outcome.target
+        target = restrict_to_owned(outcome.target, old, res.blocked) if res.is_base else outcome.target
         res.changes = outcome.changes
         if refused_inline:
             res.changes.append(Change("MOD005", Severity.UNSUPPORTED, (
@@ -326,6 +422,8 @@ class Converter:
             base_view.update(self.targets[b])
             old_base_view.update(self.effective[b])
 
+        if not res.is_base:
+            target = unset_inherited_loaders(target, base_view, res.changes)
         kept = [spec for spec, _ in in_set_bases] if res.inlined_bases else None
         staged = staging / res.rel
         staged.parent.mkdir(parents=True, exist_ok=True)
@@ -422,7 +520,7 @@ class Converter:
         except ConfigError:
             return None  # a value the probe machine cannot give (e.g. int() of it): checked on this machine only
         outcome = apply_rules(probe.config, self.rules, partial=res.is_base)
-        return restrict_to_owned(outcome.target, probe.config) if res.is_base else outcome.target
+        return restrict_to_owned(outcome.target, probe.config, res.blocked) if res.is_base else outcome.target
 
     def _executed_values(self, path: Path, loaded, res: FileResult) -> None:
         """A config executed with --allow-exec: every top-level name bound by

@@ -283,9 +283,14 @@ class _Emitter:
         distinctive = isinstance(value, (list, tuple, dict)) and bool(value) or (
             isinstance(value, str) and len(value) >= 6 and ("/" in value or "." in value) and " " not in value)
         names = ([key] if key in self.user_variables else []) + sorted(self.user_variables - {key})
-        if len(path) == 1 and distinctive and not isinstance(value, str):
+        bv = self.inp.base_view
+        if len(path) == 1 and distinctive and not isinstance(value, str) and path[0] not in bv:
             # a whole key equal to one written before it: `test_dataloader = val_dataloader`
-            names += [n for n in self.inp.target if n not in self.user_variables and n != path[0]]
+            # (not an override of an inherited key, nor one equal to another
+            # key's override: `val_dataloader = train_dataloader` would read as
+            # the training loader)
+            names += [n for n in self.inp.target if n not in self.user_variables and n != path[0]
+                      and n not in bv]
         for name in names:
             if name == path[0] or (not distinctive and _spelling(name) != _spelling(key)):
                 continue

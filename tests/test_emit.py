@@ -112,26 +112,19 @@ def test_scalars_are_not_replaced_by_an_unrelated_variable_of_the_same_value():
     assert "logger=dict(interval=100," in res.new_text  # not `interval=n_samples`
 
 
-def test_a_loader_equal_to_one_written_before_it_is_written_as_that_name(tmp_path):
-    files = {
-        "_base_/dataset.py": DATASET_BASE,
-        "leaf.py": """\
-            _base_ = ['./_base_/dataset.py']
-            model = dict(type='StaticUnconditionalGAN', generator=dict(type='DCGANGenerator'),
-                         discriminator=dict(type='DCGANDiscriminator'),
-                         gan_loss=dict(type='GANLoss', gan_type='vanilla'))
-            data = dict(samples_per_gpu=64, train=dict(imgs_root='data/celeba'), val=dict(imgs_root='data/celeba'))
-            evaluation = dict(type='GenerativeEvalHook', interval=10000,
-                              metrics=dict(type='FID', num_images=50000, bgr2rgb=True))
-            metrics = dict(fid50k=dict(type='FID', num_images=50000, bgr2rgb=True))
-            """,
-    }
-    out = _tree(tmp_path, files)["leaf.py"].new_text
-    assert "test_dataloader = val_dataloader\n" in out
-    assert out.count("data_root='data/celeba'") == 2  # train and val, not test
-
-
-# -- base ownership -------------------------------------------------------------
+def test_a_loader_equal_to_one_written_before_it_is_written_as_that_name():
+    """(In one file: where a base owns `data.val`, the leaf's val loader is an
+    override, never aliased.)"""
+    res = convert_text(DATASET_BASE + _dedent("""
+        model = dict(type='StaticUnconditionalGAN', generator=dict(type='DCGANGenerator'),
+                     discriminator=dict(type='DCGANDiscriminator'),
+                     gan_loss=dict(type='GANLoss', gan_type='vanilla'))
+        evaluation = dict(type='GenerativeEvalHook', interval=10000,
+                          metrics=dict(type='FID', num_images=50000, bgr2rgb=True))
+        metrics = dict(fid50k=dict(type='FID', num_images=50000, bgr2rgb=True))
+        """))
+    assert res.status != FAILED, res.error
+    assert "test_dataloader = val_dataloader\n" in res.new_text
 
 
 def test_a_leaf_that_sets_the_batch_size_writes_only_that(tmp_path):
@@ -153,6 +146,131 @@ def test_a_leaf_that_sets_the_batch_size_writes_only_that(tmp_path):
     for what in ("sampler", "pipeline", "type='BasicImageDataset'", "num_workers"):
         assert what not in leaf
     assert "sampler=dict(type='InfiniteSampler', shuffle=True)" in base
+
+
+EVALUATED_LEAF = """\
+    _base_ = ['./_base_/dataset.py']
+    model = dict(type='StaticUnconditionalGAN', generator=dict(type='DCGANGenerator'),
+                 discriminator=dict(type='DCGANDiscriminator'),
+                 gan_loss=dict(type='GANLoss', gan_type='vanilla'))
+    data = dict(samples_per_gpu=32, workers_per_gpu=8)
+    evaluation = dict(type='GenerativeEvalHook', interval=10000,
+                      metrics=dict(type='FID', num_images=50000, bgr2rgb=True))
+    """
+
+
+def test_a_base_keeps_its_val_loader_and_a_leaf_that_sets_the_batch_size_writes_only_that(tmp_path):
+    """The dataset base owns `data.val`: its conversion keeps the val loader
+    (dataset, pipeline, sampler) although it has no val loop itself; the
+    evaluating leaf overrides the batch size and workers only."""
+    results = _tree(tmp_path, {"_base_/dataset.py": DATASET_BASE, "leaf.py": EVALUATED_LEAF})
+    leaf, base = results["leaf.py"].new_text, results["_base_/dataset.py"].new_text
+    assert "val_dataloader = dict(batch_size=32, num_workers=8)\n" in leaf, leaf
+    assert leaf.count("pipeline") == 0 and "DefaultSampler" not in leaf and "BasicImageDataset" not in leaf
+    assert "val_dataloader = dict(" in base and "sampler=dict(type='DefaultSampler', shuffle=False)" in base
+    assert base.count("pipeline=train_pipeline") == 2, base  # train and val, by name
+
+
+def _write_converted(tmp_path: Path, results: dict) -> Path:
+    out = tmp_path / "converted"
+    for rel, r in results.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(r.new_text, encoding="utf-8")
+    return out
+
+
+def _idempotent(tmp_path: Path, results: dict) -> None:
+    out = _write_converted(tmp_path, results)
+    again = convert_files(discover(out), out)
+    assert [(r.rel, r.status, r.error) for r in again if r.new_text != (out / r.rel).read_text()] == []
+
+
+def test_a_dataset_base_with_val_and_test_keeps_both_loaders(tmp_path):
+    """A BigGAN-128-style tree: the dataset base has `data.val` and
+    `data.test`, the leaf sets `samples_per_gpu` and evaluates (a val hook and
+    offline metrics): both loaders stay in the base, the leaf writes the batch
+    size and workers only, and converting the converted tree changes nothing."""
+    base = DATASET_BASE.replace(
+        "    val=dict(type=dataset_type, imgs_root=None, pipeline=train_pipeline))",
+        "    val=dict(type=dataset_type, imgs_root='data/val', pipeline=train_pipeline),\n"
+        "    test=dict(type=dataset_type, imgs_root='data/test', pipeline=train_pipeline))")
+    leaf = EVALUATED_LEAF.rstrip(" ") + "    metrics = dict(fid50k=dict(type='FID', num_images=50000, bgr2rgb=True))\n"
+    results = _tree(tmp_path, {"_base_/dataset.py": base, "leaf.py": leaf})
+    out, based = results["leaf.py"].new_text, results["_base_/dataset.py"].new_text
+    assert "val_dataloader = dict(batch_size=32, num_workers=8)\n" in out, out
+    assert "test_dataloader = dict(batch_size=32, num_workers=8)\n" in out, out
+    assert "data_root" not in out and "pipeline" not in out
+    assert "data_root='data/val'" in based and "data_root='data/test'" in based
+    assert based.count("sampler=dict(type='DefaultSampler', shuffle=False)") == 2
+    _idempotent(tmp_path, results)
+
+
+def test_a_leaf_without_the_loop_unsets_the_inherited_loader(tmp_path):
+    """MMEngine refuses a val loader without its loop: a leaf that does not
+    evaluate sets the loader its converted base defines to None."""
+    leaf = EVALUATED_LEAF.split("    evaluation")[0]
+    results = _tree(tmp_path, {"_base_/dataset.py": DATASET_BASE, "leaf.py": leaf})
+    out = results["leaf.py"].new_text
+    assert "val_dataloader = None\n" in out
+    assert "test_dataloader" not in out and "val_cfg" not in out
+    assert any(c.rule == "DAT001" and "`val_dataloader = None`" in c.message for c in results["leaf.py"].changes)
+    _idempotent(tmp_path, results)
+
+
+MODEL_BASE = """\
+model = dict(type='StaticUnconditionalGAN', generator=dict(type='DCGANGenerator'),
+             discriminator=dict(type='DCGANDiscriminator'),
+             gan_loss=dict(type='GANLoss', gan_type='vanilla'))
+"""
+
+
+def test_a_base_with_a_ddp_setting_but_no_runner_owns_the_wrapper(tmp_path):
+    """`model_wrapper_cfg` and `default_scope` come from `runner` or from a
+    DDP setting: the runtime base holding only `find_unused_parameters`
+    claims them, and the leaf writes neither."""
+    files = {
+        "_base_/model.py": MODEL_BASE,
+        "_base_/runtime.py": "find_unused_parameters = True\ndist_params = dict(backend='nccl')\n",
+        "leaf.py": "_base_ = ['./_base_/model.py', './_base_/runtime.py']\ntotal_iters = 1000\n",
+    }
+    results = _tree(tmp_path, files)
+    leaf, runtime = results["leaf.py"].new_text, results["_base_/runtime.py"].new_text
+    assert "model_wrapper_cfg" not in leaf and "default_scope" not in leaf, leaf
+    assert "find_unused_parameters=True" in runtime and "default_scope = 'mmagic'" in runtime
+    _idempotent(tmp_path, results)
+
+
+def test_two_sibling_bases_that_could_both_claim_a_key_leave_it_to_the_config(tmp_path):
+    """Two sibling bases each hold a DDP setting: neither may claim
+    `model_wrapper_cfg` (MMEngine refuses a key two bases define); the leaf
+    writes it, and the bases inherited by other configs stay consistent."""
+    files = {
+        "_base_/model.py": MODEL_BASE + "use_ddp_wrapper = True\n",
+        "_base_/runtime.py": "find_unused_parameters = True\n",
+        "leaf.py": "_base_ = ['./_base_/model.py', './_base_/runtime.py']\ntotal_iters = 1000\n",
+        "alone.py": "_base_ = ['./_base_/runtime.py']\n" + MODEL_BASE,
+    }
+    results = _tree(tmp_path, files)
+    for base in ("_base_/model.py", "_base_/runtime.py"):
+        assert "model_wrapper_cfg" not in results[base].new_text, base
+        assert results[base].blocked == {"model_wrapper_cfg", "default_scope"}
+    assert "model_wrapper_cfg = dict(" in results["leaf.py"].new_text
+    assert "find_unused_parameters=True" in results["leaf.py"].new_text
+    _idempotent(tmp_path, results)
+
+
+def test_a_holder_of_the_primary_source_wins_over_a_sibling_holding_another():
+    from mmgen_migrate.convert import blocked_claims
+
+    a, b, c, leaf, other = (Path(n) for n in ("a.py", "b.py", "c.py", "leaf.py", "other.py"))
+    keys = {a: {"runner"}, b: {"find_unused_parameters", "model"}, c: {"use_ddp_wrapper"},
+            leaf: set(), other: set()}
+    bases = {leaf: [a, b], b: [c], other: [c], a: [], c: []}
+    blocked = blocked_claims([leaf, b, other], lambda p: bases[p], lambda p: keys[p] | (
+        set().union(*(keys[x] for x in bases[p])) if bases[p] else keys[p]))
+    assert "model_wrapper_cfg" not in blocked[a]  # `runner`: the primary source
+    assert "model_wrapper_cfg" in blocked[b]  # its sibling holds the primary source
+    assert "model_wrapper_cfg" in blocked[c]  # b inherits it: c must not define what b cannot
 
 
 # -- comments -----------------------------------------------------------------

@@ -208,3 +208,15 @@ PRIMARY_SOURCE: dict[str, str] = {
 def primary_source(new_key: str, old_key: str) -> None:
     """Declare that 1.x top-level ``new_key`` belongs with 0.x ``old_key``."""
     PRIMARY_SOURCE[new_key] = old_key
+
+
+# For a 1.x top-level key that several 0.x keys can give, the 0.x keys other
+# than its primary source.  A ``_base_`` file holding one of them claims the
+# key too, unless a sibling base of some config of the tree also holds one
+# (``convert.blocked_claims``): then only a holder of the primary source does.
+OTHER_SOURCES: dict[str, tuple[str, ...]] = {}
+
+
+def other_sources(new_key: str, *old_keys: str) -> None:
+    """Declare that 1.x top-level ``new_key`` may also come from ``old_keys``."""
+    OTHER_SOURCES[new_key] = OTHER_SOURCES.get(new_key, ()) + old_keys

@@ -70,7 +70,12 @@ def data_to_dataloaders(ctx: MigrationContext) -> None:
       `test_dataloader` only with a test loop. A loop without its 0.x dataset
       uses the training dataset (*review*).
     - An unused `data.val`/`data.test` is dropped: MMEngine refuses a
-      dataloader without its loop and evaluator.
+      dataloader without its loop and evaluator. A `_base_` file keeps the
+      `val_dataloader`/`test_dataloader` of the `data.val`/`data.test` it
+      owns (batch and workers as above) for the configs inheriting it: one
+      that evaluates overrides only what it changes
+      (`val_dataloader = dict(batch_size=32, num_workers=8)`), one without
+      the loop sets the inherited loader to `None`.
 
     **Why.** MMEngine's `Runner.build_dataloader` needs a `sampler` and reads
     `batch_size`/`num_workers` per loader; it ignores `data`. 0.x shuffled the
@@ -123,7 +128,10 @@ def data_to_dataloaders(ctx: MigrationContext) -> None:
     for split, loop in (("val", "val_cfg"), ("test", "test_cfg")):
         has_loop = isinstance(ctx.get((loop,), None), dict) and "type" in ctx.get((loop,))
         bs_key, wk_key = SPLIT_KEYS[split]
-        if not has_loop:
+        # a `_base_` file's loader serves the configs that inherit it, which
+        # may evaluate: it keeps the `data.val`/`data.test` it owns
+        owned = ctx.partial and any(key in data for key in (split, bs_key, wk_key))
+        if not has_loop and not owned:
             for key in (split, bs_key, wk_key):
                 if key in data:
                     ctx.drop(("data", key), f"no {split} loop in this config (0.x had no {'evaluation hook' if split == 'val' else 'offline metrics'} "
@@ -144,12 +152,12 @@ def data_to_dataloaders(ctx: MigrationContext) -> None:
                 "evaluation reads the dataset once, in order", inputs=[("data",)], consume=False)
         if split in data:
             ctx.move(("data", split), (loader, "dataset"), f"the {split} dataset")
-        elif "train" in ctx.source.get("data", {}):
+        elif "train" in ctx.source.get("data", {}) and has_loop:
             ctx.put((loader, "dataset"), ctx.get(("train_dataloader", "dataset")),
                     f"0.x has no `data.{split}`: the real images for the generative metrics come from the "
                     "training dataset (check `test_mode` and the pipeline)", inputs=[("data", "train")],
                     consume=False, severity=Severity.REVIEW)
-        elif whole:
+        elif whole and has_loop:
             ctx.note(f"{split} loop without a dataset: add `{loader}.dataset`", paths=[("data",)])
     if ctx.cfg.get("data") == {}:
         del ctx.cfg["data"]

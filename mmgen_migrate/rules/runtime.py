@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..model import MISSING, Severity
 from . import families as fam
-from .base import Example, MigrationContext, Valid, primary_source, rule
+from .base import Example, MigrationContext, Valid, other_sources, primary_source, rule
 
 # A converted `_base_` file keeps a new key only if it owned this 0.x key
 # (convert.restrict_to_owned); the configs that inherit it get the rest.
@@ -23,6 +23,9 @@ primary_source("resume", "resume_from")
 primary_source("model_wrapper_cfg", "runner")
 primary_source("default_scope", "runner")
 primary_source("visualizer", "log_config")
+# ... or, failing a sibling base that could claim them too, any DDP setting
+other_sources("model_wrapper_cfg", "find_unused_parameters", "use_ddp_wrapper")
+other_sources("default_scope", "find_unused_parameters", "use_ddp_wrapper")
 
 # keys of mmcv's CheckpointHook that MMEngine's CheckpointHook takes unchanged
 CHECKPOINT_KEYS = ("interval", "by_epoch", "save_optimizer", "out_dir", "max_keep_ckpts", "save_last",
@@ -551,7 +554,9 @@ def default_scope(ctx: MigrationContext) -> None:
     randomness.seed=...`), so no config value reproduces it.
 
     **Exactness.** Exact. The key is written in the file that holds `runner`
-    (the runtime `_base_`), or in the config itself. Not added to a config
+    (the runtime `_base_`), or else in a `_base_` file holding a DDP setting
+    (`find_unused_parameters`, `use_ddp_wrapper`) when no sibling base of a
+    config inheriting it could claim it too, or in the config itself. Not added to a config
     MOD005 refuses (Improved-DDPM): its model and training settings stay 0.x,
     which no MMagic registry builds, so the scope would make it look like a
     1.x config.

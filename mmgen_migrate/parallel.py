@@ -192,6 +192,11 @@ def convert_batch(
             return conv.run(Path(staging))
 
     found: dict[Path, FileResult] = {}
+    # what every worker needs, imported once here: forked workers inherit it
+    import mmengine.config  # noqa: F401 (the reader's merge code)
+
+    from . import emit, reader  # noqa: F401
+
     with _pool(min(jobs, len(groups))) as pool:
         pending = {pool.submit(run_guarded, _run_batch, g, root, options): i for i, g in enumerate(groups)}
         done_batches: dict[int, list[FileResult]] = {}

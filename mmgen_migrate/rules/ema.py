@@ -410,9 +410,8 @@ def remove_hook(ctx: MigrationContext, index: int, message: str, *, severity: Se
     ctx.drop(("custom_hooks", index), message, severity=severity)
     for j in range(index, len(ctx.cfg["custom_hooks"])):
         origin = ctx.origin(("custom_hooks", j + 1))
-        ctx._record(Severity.EXACT, "hook moves up one place in custom_hooks", old_paths=(origin,),
-                    new_path=("custom_hooks", j), old_value=ctx.cfg["custom_hooks"][j],
-                    new_value=ctx.cfg["custom_hooks"][j], moved=True)
+        ctx.record_move(origin, ("custom_hooks", j), ctx.cfg["custom_hooks"][j],
+                        "hook moves up one place in custom_hooks")
 
 
 def _use_ema_without_hook(ctx: MigrationContext, use_ema) -> None:

@@ -530,9 +530,8 @@ def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs
     for module, mpath in main_paths():
         for old_key, new_key in moves:
             # same value: recorded as a move so the source expression is reused
-            ctx._record(Severity.EXACT, f"`lr_config.{old_key}` kept as `{new_key}`",
-                        old_paths=(("lr_config", old_key),), new_path=mpath + (new_key,),
-                        old_value=lr[old_key], new_value=lr[old_key], moved=True)
+            ctx.record_move(("lr_config", old_key), mpath + (new_key,), lr[old_key],
+                            f"`lr_config.{old_key}` kept as `{new_key}`")
         for key, text in notes.items():
             ctx.put(mpath + (key,), ctx.get(mpath + (key,)), f"`{key}` from the 0.x training length",
                     inputs=[("total_iters",)], note=text, consume=False)
@@ -542,19 +541,17 @@ def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs
             # the optimizer's lr, unchanged: recorded as a move so its source
             # expression (often a variable) is reused, with a note saying why
             value = ctx.get(mpath + ("start_factor",))
-            ctx._record(Severity.EXACT,
-                        "LinearLrInterval's factors are absolute lrs (mmagic linear_lr_scheduler_with_interval.py): "
-                        "start_factor is the optimizer's lr, end_factor the 0.x target_lr",
-                        old_paths=(opt_path,), new_path=mpath + ("start_factor",), old_value=value,
-                        new_value=value, moved=True, note="0.x optimizer lr (an absolute lr for LinearLrInterval)")
+            ctx.record_move(opt_path, mpath + ("start_factor",), value,
+                            "LinearLrInterval's factors are absolute lrs (mmagic linear_lr_scheduler_with_interval.py): "
+                            "start_factor is the optimizer's lr, end_factor the 0.x target_lr",
+                            note="0.x optimizer lr (an absolute lr for LinearLrInterval)")
     if warmup is not None:
         wpaths = [("param_scheduler", m, 0) for m in lrs] if per_wrapper else [("param_scheduler", 0)]
         for wpath in wpaths:
             ratio_key = "start_factor" if warmup == "linear" else "factor"
             if "warmup_ratio" in lr:
-                ctx._record(Severity.EXACT, f"`lr_config.warmup_ratio` kept as warm-up `{ratio_key}`",
-                            old_paths=(("lr_config", "warmup_ratio"),), new_path=wpath + (ratio_key,),
-                            old_value=lr["warmup_ratio"], new_value=lr["warmup_ratio"], moved=True)
+                ctx.record_move(("lr_config", "warmup_ratio"), wpath + (ratio_key,), lr["warmup_ratio"],
+                                f"`lr_config.warmup_ratio` kept as warm-up `{ratio_key}`")
             ctx.put(wpath + ("end",), ctx.get(wpath + ("end",)),
                     "mmcv's warm-up covers iterations 0 .. warmup_iters-1 and gives the plain lr at warmup_iters; "
                     f"MMEngine's {schedulers[0]['type']} reaches its end value at step `end - 1`, hence end = "

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mmgen_migrate.model import MISSING, Severity
+from mmgen_migrate.rules import RULE_MODULES, MissingRuleModuleError, all_rules, load_rule_modules
 from mmgen_migrate.rules.base import MigrationContext
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "mmgen_migrate" / "rules"
@@ -49,3 +50,38 @@ def test_record_move_records_a_move_and_changes_nothing():
     # later moves follow it back to its 0.x origin
     assert ctx.origin(("param_scheduler", "by_epoch")) == ("lr_config", "by_epoch")
     assert ctx.old(("nothing",)) is MISSING
+
+
+# -- rule order ----------------------------------------------------------------
+
+
+def late_requirements(rules) -> list[tuple[str, str]]:
+    """(rule id, required id) for each requirement not run before the rule."""
+    order = [r.id for r in rules]
+    return [(r.id, req) for i, r in enumerate(rules) for req in r.requires if req not in order[:i]]
+
+
+def test_every_required_rule_runs_earlier():
+    late = late_requirements(all_rules())
+    assert not late, "rules that run before (or without) a rule they require: " + \
+        ", ".join(f"{rid} requires {req}" for rid, req in late)
+
+
+def test_the_order_check_finds_a_late_or_missing_requirement():
+    by_id = {r.id: r for r in all_rules()}
+    stp, opt = by_id["STP001"], by_id["OPT001"]
+    assert "OPT001" in stp.requires  # the case below is a real requirement
+    assert late_requirements([opt, stp]) == []
+    assert late_requirements([stp, opt]) == [("STP001", "OPT001")]
+    assert late_requirements([stp]) == [("STP001", "OPT001")]
+    assert sum(len(r.requires) for r in all_rules()) >= 5  # the check above has requirements to check
+
+
+def test_rules_run_in_the_order_of_their_modules():
+    topics = [r.topic for r in all_rules()]
+    assert sorted(set(topics), key=topics.index) == RULE_MODULES
+
+
+def test_a_missing_rule_module_raises():
+    with pytest.raises(MissingRuleModuleError, match=r"mmgen_migrate\.rules\.no_such_topic"):
+        load_rule_modules(["optimizer", "no_such_topic"])

@@ -1,0 +1,120 @@
+"""One record per model type: how the rules classify it (its 0.x
+``train_step`` family, the ``train_cfg`` keys that step honoured, the 0.x
+source file that was read from) and how the verifier replays it (its 0.x
+replay family, its 1.x ``train_step`` flavour).  ``rules/families.py`` and
+``verify/spec.py`` both derive their tables from :data:`MODEL_TYPES`
+(docs/semantics.md §2); adding a model type is one record here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# -- the rules' families: which 0.x train_step a config runs -----------------------
+CONDITIONAL = "conditional"  # BasiccGAN: honours disc_steps, gen_steps, batch_accumulation_steps
+STATIC = "static"  # StaticUnconditionalGAN: disc_steps only
+PGGAN = "pggan"  # ProgressiveGrowingGAN / StyleGANV1: disc_steps only, Dk fixed to 1 in 1.x
+MSPIE = "mspie"  # MSPIEStyleGAN2: disc_steps only
+SINGAN = "singan"  # SinGAN / PESinGAN: disc_steps + generator_steps inside one train_step
+TRANSLATION = "translation"  # CycleGAN / Pix2Pix: disc_steps, disc_init_steps
+DIFFUSION = "diffusion"  # BasicGaussianDiffusion: no 1.x training path
+MODERN = "modern"  # already a 1.x model type
+UNKNOWN = "unknown"
+
+# -- the verifier's replay families ----------------------------------------------
+# 0.x side: the schedule the legacy replay runs (StaticUnconditionalGAN and
+# MSPIEStyleGAN2 share one: both honour disc_steps only)
+REPLAY_CONDITIONAL = "conditional"
+REPLAY_UNCONDITIONAL = "unconditional"
+REPLAY_TRANSLATION = "translation"
+REPLAY_SINGAN = "singan"
+REPLAY_PGGAN = "pggan"
+REPLAY_DIFFUSION = "diffusion"
+# 1.x side: the MMagic train_step flavour
+FLAVOUR_BASEGAN = "basegan"  # BaseGAN.train_step, D and G passes inside optim_context
+FLAVOUR_STYLEGAN2 = "stylegan2"  # StyleGAN2.train_step: same schedule, no optim_context (docs/semantics.md §2.2)
+FLAVOUR_TRANSLATION = "translation"
+FLAVOUR_SINGAN = "singan"
+FLAVOUR_PGGAN = "pggan"
+
+
+@dataclass(frozen=True)
+class Family:
+    """A 0.x ``train_step``, as the rules convert it."""
+
+    name: str
+    honours: frozenset = frozenset()  # train_cfg keys that 0.x train_step honoured
+    source: str | None = None  # the 0.x file (and function) those facts were read from
+
+
+FAMILIES = {f.name: f for f in (
+    Family(CONDITIONAL, frozenset({"disc_steps", "gen_steps", "batch_accumulation_steps"}),
+           "mmgen/models/gans/basic_conditional_gan.py (BasiccGAN._parse_train_cfg, train_step)"),
+    Family(STATIC, frozenset({"disc_steps"}),
+           "mmgen/models/gans/static_unconditional_gan.py (StaticUnconditionalGAN._parse_train_cfg)"),
+    Family(PGGAN, frozenset({"disc_steps"}),
+           "mmgen/models/gans/progressive_growing_unconditional_gan.py (_parse_train_cfg)"),
+    Family(MSPIE, frozenset({"disc_steps"}), "mmgen/models/gans/mspie_stylegan2.py (train_step)"),
+    Family(SINGAN, frozenset({"disc_steps", "generator_steps"}), "mmgen/models/gans/singan.py (train_step)"),
+    Family(TRANSLATION, frozenset({"disc_steps", "disc_init_steps"}),
+           "mmgen/models/translation_models/static_translation_gan.py (_parse_train_cfg)"),
+    Family(DIFFUSION),
+    Family(MODERN),
+)}
+
+
+@dataclass(frozen=True)
+class ModelType:
+    """One ``model.type`` name."""
+
+    name: str
+    family: Family  # the rules' reading of it (MODERN: a 1.x type)
+    replay: str | None = None  # the verifier's 0.x replay family, None: not replayed as 0.x
+    flavour: str | None = None  # the verifier's 1.x train_step flavour, None: not replayed as 1.x
+
+    @property
+    def honours(self) -> frozenset:
+        return self.family.honours
+
+    @property
+    def source(self) -> str | None:
+        return self.family.source
+
+
+def _t(name: str, family: str, replay: str | None = None, flavour: str | None = None) -> ModelType:
+    return ModelType(name, FAMILIES[family], replay, flavour)
+
+
+MODEL_TYPES: dict[str, ModelType] = {t.name: t for t in (
+    # 0.x types (some names are 1.x types too: the verifier replays them on both sides)
+    _t("BasiccGAN", CONDITIONAL, REPLAY_CONDITIONAL),
+    _t("StaticUnconditionalGAN", STATIC, REPLAY_UNCONDITIONAL),
+    _t("MSPIEStyleGAN2", MSPIE, REPLAY_UNCONDITIONAL, FLAVOUR_BASEGAN),
+    _t("ProgressiveGrowingGAN", PGGAN, REPLAY_PGGAN, FLAVOUR_PGGAN),
+    _t("PGGAN", PGGAN, REPLAY_PGGAN, FLAVOUR_PGGAN),
+    _t("StyleGANV1", PGGAN, REPLAY_PGGAN, FLAVOUR_PGGAN),
+    _t("SinGAN", SINGAN, REPLAY_SINGAN, FLAVOUR_SINGAN),
+    _t("PESinGAN", SINGAN, REPLAY_SINGAN, FLAVOUR_SINGAN),
+    _t("CycleGAN", TRANSLATION, REPLAY_TRANSLATION, FLAVOUR_TRANSLATION),
+    _t("Pix2Pix", TRANSLATION, REPLAY_TRANSLATION, FLAVOUR_TRANSLATION),
+    _t("BasicGaussianDiffusion", DIFFUSION, REPLAY_DIFFUSION),
+    # 1.x GAN model types (mmagic 1.2.0)
+    _t("BigGAN", MODERN, None, FLAVOUR_BASEGAN),
+    _t("SAGAN", MODERN, None, FLAVOUR_BASEGAN),
+    _t("SNGAN", MODERN, None, FLAVOUR_BASEGAN),
+    _t("DCGAN", MODERN, None, FLAVOUR_BASEGAN),
+    _t("LSGAN", MODERN, None, FLAVOUR_BASEGAN),
+    _t("GGAN", MODERN, None, FLAVOUR_BASEGAN),
+    _t("WGANGP", MODERN, None, FLAVOUR_BASEGAN),
+    _t("StyleGAN2", MODERN, None, FLAVOUR_STYLEGAN2),
+    _t("StyleGAN3", MODERN, None, FLAVOUR_STYLEGAN2),
+    # the 1.x spelling of StyleGANV1; the verifier also replays it as 0.x PGGAN
+    _t("StyleGANv1", MODERN, REPLAY_PGGAN, FLAVOUR_PGGAN),
+    _t("EG3D", MODERN),
+    _t("BaseGAN", MODERN, None, FLAVOUR_BASEGAN),
+    _t("BaseConditionalGAN", MODERN, None, FLAVOUR_BASEGAN),
+)}
+
+
+def lookup(model_type) -> ModelType | None:
+    """The record of a ``model.type`` value (None: not a known type)."""
+    return MODEL_TYPES.get(model_type) if isinstance(model_type, str) else None

@@ -115,6 +115,46 @@ MODEL_TYPES: dict[str, ModelType] = {t.name: t for t in (
 )}
 
 
+@dataclass(frozen=True)
+class Replay:
+    """A 0.x replay family of the verifier: what it reads, what it can be
+    compared with, or why it is not replayed."""
+
+    name: str
+    train_keys: frozenset = frozenset()  # the train_cfg keys the 0.x model reads (docs/semantics.md §2)
+    gan: bool = False  # the BaseGAN-style D/G schedule
+    pairs_with: frozenset = frozenset()  # the 1.x flavours a conversion of it is replayed against
+    same_type: bool = False  # ... and only with the same model type
+    refused: str | None = None  # why it is not replayed (the verdict is then "not verified")
+
+
+REPLAYS: dict[str, Replay] = {r.name: r for r in (
+    Replay(REPLAY_CONDITIONAL,
+           frozenset({"disc_steps", "gen_steps", "batch_accumulation_steps", "use_ema", "real_img_key"}),
+           gan=True, pairs_with=frozenset({FLAVOUR_BASEGAN, FLAVOUR_STYLEGAN2})),
+    Replay(REPLAY_UNCONDITIONAL,
+           frozenset({"disc_steps", "use_ema", "real_img_key",
+                      "gen_steps", "batch_accumulation_steps",  # noted separately
+                      # MSPIE extras (schedule-neutral)
+                      "num_upblocks", "multi_input_scales", "multi_scale_probability"}),
+           gan=True, pairs_with=frozenset({FLAVOUR_BASEGAN, FLAVOUR_STYLEGAN2})),
+    Replay(REPLAY_TRANSLATION,
+           frozenset({"disc_steps", "disc_init_steps", "real_img_key", "buffer_size", "direction"}),
+           pairs_with=frozenset({FLAVOUR_TRANSLATION}), same_type=True),
+    Replay(REPLAY_SINGAN,
+           frozenset({"disc_steps", "generator_steps", "iters_per_scale", "lr_d", "lr_g", "lr_scheduler_args",
+                      "noise_weight_init", "curr_scale", "first_fixed_noises_ch", "fixed_noise_with_pad"}),
+           pairs_with=frozenset({FLAVOUR_SINGAN})),
+    Replay(REPLAY_PGGAN, refused=(
+        "0.x PGGAN/StyleGANv1 is not replayed: its stage schedule follows shown_nkimg, "
+        "optimizers are rebuilt per scale from train_cfg.optimizer_cfg, and the 0.x "
+        "train_step needs torch.distributed (docs/semantics.md §2.3, §6.1)")),
+    Replay(REPLAY_DIFFUSION, refused=(
+        "0.x BasicGaussianDiffusion has no trainable 1.x equivalent "
+        "(MMagic's ADM train_step raises NotImplementedError, docs/semantics.md §2.7)")),
+)}
+
+
 def lookup(model_type) -> ModelType | None:
     """The record of a ``model.type`` value (None: not a known type)."""
     return MODEL_TYPES.get(model_type) if isinstance(model_type, str) else None

@@ -67,3 +67,34 @@ def test_family_of_reads_the_records():
     assert rules_fam.family_of({"model": {"type": "MyGAN"}}) == rules_fam.UNKNOWN
     assert shared.lookup("MSPIEStyleGAN2").family.name == shared.MSPIE
     assert shared.lookup(None) is None
+
+
+OLD_LEGACY_TRAIN_KEYS = {
+    "conditional": {"disc_steps", "gen_steps", "batch_accumulation_steps", "use_ema", "real_img_key"},
+    "unconditional": {"disc_steps", "use_ema", "real_img_key", "gen_steps", "batch_accumulation_steps",
+                      "num_upblocks", "multi_input_scales", "multi_scale_probability"},
+    "translation": {"disc_steps", "disc_init_steps", "real_img_key", "buffer_size", "direction"},
+    "singan": {"disc_steps", "generator_steps", "iters_per_scale", "lr_d", "lr_g", "lr_scheduler_args",
+               "noise_weight_init", "curr_scale", "first_fixed_noises_ch", "fixed_noise_with_pad"},
+}
+
+
+def test_the_replay_records_give_the_old_tables():
+    assert spec._LEGACY_TRAIN_KEYS == OLD_LEGACY_TRAIN_KEYS
+    assert set(spec.GAN_FAMILIES) == {"conditional", "unconditional"}
+    assert {n for n, r in shared.REPLAYS.items() if r.refused} == {"pggan", "diffusion"}
+    assert set(spec.LEGACY_FAMILIES.values()) == set(shared.REPLAYS)  # every replay family has its record
+
+
+def test_pairing_dispatches_on_the_replay_record():
+    def pair(old_type, new_type):
+        legacy = spec.LegacySpec(source="old.py", model_type=old_type, family=spec.LEGACY_FAMILIES[old_type])
+        modern = spec.ModernSpec(source="new.py", model_type=new_type, family=spec.MODERN_FAMILIES[new_type])
+        return spec.pairing_problem(legacy, modern)
+
+    assert pair("StaticUnconditionalGAN", "StyleGAN2") is None
+    assert pair("BasiccGAN", "BigGAN") is None
+    assert pair("CycleGAN", "CycleGAN") is None and pair("SinGAN", "SinGAN") is None
+    assert pair("CycleGAN", "Pix2Pix") == "0.x CycleGAN and 1.x Pix2Pix are different translation models"
+    assert "different model families" in pair("SinGAN", "BigGAN")
+    assert "different model families" in pair("PGGAN", "PGGAN")

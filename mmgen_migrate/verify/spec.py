@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..families import MODEL_TYPES
+from ..families import MODEL_TYPES, REPLAYS
 from .errors import VerifyInputError
 
 # 0.x model types -> replay family, 1.x model types -> train_step flavour
@@ -32,23 +32,10 @@ from .errors import VerifyInputError
 LEGACY_FAMILIES = {name: t.replay for name, t in MODEL_TYPES.items() if t.replay is not None}
 MODERN_FAMILIES = {name: t.flavour for name, t in MODEL_TYPES.items() if t.flavour is not None}
 
-GAN_FAMILIES = ("conditional", "unconditional")
+GAN_FAMILIES = tuple(name for name, r in REPLAYS.items() if r.gan)
 
 # Train-config keys each 0.x family actually reads (docs/semantics.md §2).
-_LEGACY_TRAIN_KEYS = {
-    "conditional": {"disc_steps", "gen_steps", "batch_accumulation_steps",
-                    "use_ema", "real_img_key"},
-    "unconditional": {"disc_steps", "use_ema", "real_img_key",
-                      "gen_steps", "batch_accumulation_steps",  # noted separately
-                      # MSPIE extras (schedule-neutral)
-                      "num_upblocks", "multi_input_scales",
-                      "multi_scale_probability"},
-    "translation": {"disc_steps", "disc_init_steps", "real_img_key",
-                    "buffer_size", "direction"},
-    "singan": {"disc_steps", "generator_steps", "iters_per_scale", "lr_d",
-               "lr_g", "lr_scheduler_args", "noise_weight_init",
-               "curr_scale", "first_fixed_noises_ch", "fixed_noise_with_pad"},
-}
+_LEGACY_TRAIN_KEYS = {name: set(r.train_keys) for name, r in REPLAYS.items() if r.refused is None}
 
 # Optimizer hyper-parameters we compare, in display order.
 HYPER_KEYS = ("lr", "betas", "eps", "weight_decay", "momentum", "dampening",
@@ -405,27 +392,20 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
             "but OLD must be the 0.x config; are OLD and NEW swapped?", path)
     family = LEGACY_FAMILIES.get(mtype, "unknown")
     spec = LegacySpec(source=path, model_type=mtype, family=family)
-    if family == "unknown":
+    replay = REPLAYS.get(family)
+    if replay is None:
         spec.unsupported.append(f"0.x model type {mtype!r} has no replay (supported: "
                                 + ", ".join(sorted(k for k, v in LEGACY_FAMILIES.items()
-                                                   if v not in ("pggan", "diffusion"))) + ")")
+                                                   if REPLAYS[v].refused is None)) + ")")
         return spec
-    if family == "diffusion":
-        spec.unsupported.append(
-            "0.x BasicGaussianDiffusion has no trainable 1.x equivalent "
-            "(MMagic's ADM train_step raises NotImplementedError, docs/semantics.md §2.7)")
-        return spec
-    if family == "pggan":
-        spec.unsupported.append(
-            "0.x PGGAN/StyleGANv1 is not replayed: its stage schedule follows shown_nkimg, "
-            "optimizers are rebuilt per scale from train_cfg.optimizer_cfg, and the 0.x "
-            "train_step needs torch.distributed (docs/semantics.md §2.3, §6.1)")
+    if replay.refused is not None:
+        spec.unsupported.append(replay.refused)
         return spec
 
     if family == "translation":
         spec.gen_key, spec.disc_key = "generators", "discriminators"
     train_cfg = dict(_as_dict(cfg.get("train_cfg"), "train_cfg", path))
-    known = _LEGACY_TRAIN_KEYS[family]
+    known = replay.train_keys
     ignored = sorted(k for k in train_cfg if k not in known)
     spec.total_iters = cfg.get("total_iters")
     if spec.total_iters is not None:
@@ -637,13 +617,10 @@ def parse_modern(cfg: dict, path: str) -> ModernSpec:
 
 def pairing_problem(legacy: LegacySpec, modern: ModernSpec) -> Optional[str]:
     lf, mf = legacy.family, modern.family
-    if lf in GAN_FAMILIES and mf in ("basegan", "stylegan2"):
-        return None
-    if lf == "translation" and mf == "translation":
-        if legacy.model_type != modern.model_type:
-            return f"0.x {legacy.model_type} and 1.x {modern.model_type} are different translation models"
-        return None
-    if lf == "singan" and mf == "singan":
+    replay = REPLAYS.get(lf)
+    if replay is not None and mf in replay.pairs_with:
+        if replay.same_type and legacy.model_type != modern.model_type:
+            return f"0.x {legacy.model_type} and 1.x {modern.model_type} are different {lf} models"
         return None
     return (f"cannot compare 0.x {legacy.model_type} ({lf}) with 1.x "
             f"{modern.model_type} ({mf}): different model families")

@@ -44,19 +44,28 @@ class Family:
     name: str
     honours: frozenset = frozenset()  # train_cfg keys that 0.x train_step honoured
     source: str | None = None  # the 0.x file (and function) those facts were read from
+    # whether that train_step takes a `loss_scaler` (False: a 0.x
+    # fp16_loss_scaler config raised TypeError, docs/semantics.md §5); None: not read
+    takes_loss_scaler: bool | None = None
 
 
 FAMILIES = {f.name: f for f in (
     Family(CONDITIONAL, frozenset({"disc_steps", "gen_steps", "batch_accumulation_steps"}),
-           "mmgen/models/gans/basic_conditional_gan.py (BasiccGAN._parse_train_cfg, train_step)"),
+           "mmgen/models/gans/basic_conditional_gan.py (BasiccGAN._parse_train_cfg, train_step)",
+           takes_loss_scaler=True),
     Family(STATIC, frozenset({"disc_steps"}),
-           "mmgen/models/gans/static_unconditional_gan.py (StaticUnconditionalGAN._parse_train_cfg)"),
+           "mmgen/models/gans/static_unconditional_gan.py (StaticUnconditionalGAN._parse_train_cfg)",
+           takes_loss_scaler=True),
     Family(PGGAN, frozenset({"disc_steps"}),
-           "mmgen/models/gans/progressive_growing_unconditional_gan.py (_parse_train_cfg)"),
-    Family(MSPIE, frozenset({"disc_steps"}), "mmgen/models/gans/mspie_stylegan2.py (train_step)"),
-    Family(SINGAN, frozenset({"disc_steps", "generator_steps"}), "mmgen/models/gans/singan.py (train_step)"),
+           "mmgen/models/gans/progressive_growing_unconditional_gan.py (_parse_train_cfg)",
+           takes_loss_scaler=False),
+    Family(MSPIE, frozenset({"disc_steps"}), "mmgen/models/gans/mspie_stylegan2.py (train_step)",
+           takes_loss_scaler=False),
+    Family(SINGAN, frozenset({"disc_steps", "generator_steps"}), "mmgen/models/gans/singan.py (train_step)",
+           takes_loss_scaler=False),
     Family(TRANSLATION, frozenset({"disc_steps", "disc_init_steps"}),
-           "mmgen/models/translation_models/static_translation_gan.py (_parse_train_cfg)"),
+           "mmgen/models/translation_models/static_translation_gan.py (_parse_train_cfg)",
+           takes_loss_scaler=False),
     Family(DIFFUSION),
     Family(MODERN),
 )}

@@ -98,3 +98,13 @@ def test_pairing_dispatches_on_the_replay_record():
     assert pair("CycleGAN", "Pix2Pix") == "0.x CycleGAN and 1.x Pix2Pix are different translation models"
     assert "different model families" in pair("SinGAN", "BigGAN")
     assert "different model families" in pair("PGGAN", "PGGAN")
+
+
+def test_one_record_says_which_0x_train_steps_take_no_loss_scaler():
+    from mmgen_migrate.rules import amp
+
+    assert amp.NO_SCALER_FAMILIES == {"pggan", "singan", "mspie", "translation"}  # as the rules had it
+    # the verifier had it as the translation and singan replays plus MSPIEStyleGAN2
+    no_scaler = {n for n, t in shared.MODEL_TYPES.items() if t.replay and t.family.takes_loss_scaler is False
+                 and not shared.REPLAYS[t.replay].refused}
+    assert no_scaler == {"CycleGAN", "Pix2Pix", "SinGAN", "PESinGAN", "MSPIEStyleGAN2"}

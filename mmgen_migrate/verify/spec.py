@@ -480,8 +480,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
                               "internal counter, equal to runner.iter on a fresh run")
     if cfg.get("apex_amp"):
         spec.unsupported.append("0.x apex_amp is not replayed (it needs NVIDIA apex)")
-    if spec.fp16 is not None and family in ("translation", "singan") or (
-            spec.fp16 is not None and mtype == "MSPIEStyleGAN2"):
+    if spec.fp16 is not None and MODEL_TYPES[mtype].family.takes_loss_scaler is False:
         spec.unsupported.append(
             f"0.x {mtype}.train_step does not accept loss_scaler: this fp16_loss_scaler "
             "config raises TypeError in 0.x (docs/semantics.md §5)")

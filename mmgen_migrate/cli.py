@@ -5,9 +5,7 @@ that need review, 2 usage error or a file that could not be converted."""
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -16,12 +14,11 @@ from rich.markup import escape
 
 from . import __version__
 from . import settings as settings_mod
+from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK  # noqa: F401  (re-exported)
 from .settings import SettingsError
 
 # The converter, the rules and the reports (LibCST, MMEngine) are imported by
 # the commands that need them, so `mmgen-migrate --help` starts fast.
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _split(values) -> list[str] | None:
@@ -37,14 +34,6 @@ def _err_console() -> Console:
 @click.version_option(__version__, prog_name="mmgen-migrate")
 def cli() -> None:
     """Migrate MMGeneration 0.x configs to MMagic 1.x (MMEngine) configs."""
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -139,64 +128,14 @@ def _resolve_settings(config_path, isolated, **cli) -> dict:
     }
 
 
-def _os_problem(exc: OSError) -> str:
-    """``read-only file system``, ``no space left on device``, ..."""
-    text = exc.strerror or str(exc)
-    return text[:1].lower() + text[1:]
-
-
-def _excluded(path: Path, patterns) -> bool:
-    import fnmatch
-
-    shown = os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
-    return any(fnmatch.fnmatch(shown, pat) or fnmatch.fnmatch(path.name, pat) for pat in patterns)
-
-
-def _collect_many(srcs, output, in_place, dry, exclude, force_exclude):
-    """Several SRC: files and folders, converted together (their ``_base_``
-    links to each other are kept), relative names from their common folder."""
-    from .convert import UsageError, discover
-    if any(str(s) == "-" for s in srcs):
-        raise UsageError("'-' (stdin) cannot be combined with other SRC")
-    if not (output or in_place or dry):
-        raise UsageError("several SRC: give -o OUTPUT_FOLDER, --in-place, --diff or --check")
-    if output and output.exists() and not output.is_dir():
-        raise UsageError(f"{output}: output for several SRC must be a folder")
-    if output and not output.exists() and output.suffix == ".py":
-        raise UsageError(f"{output}: output for several SRC must be a folder, not a .py file name")
-    files: list[Path] = []
-    anchors: list[str] = []
-    for src in srcs:
-        if src.is_dir():
-            if output and _inside(output, src):
-                raise UsageError(f"{output}: the output folder is inside the input folder {src}; choose one outside it")
-            files.extend(discover(src, exclude))
-            anchors.append(os.path.abspath(src))
-        elif src.exists() or src.is_symlink():
-            if force_exclude and _excluded(src, exclude):
-                continue
-            files.append(src)
-            anchors.append(os.path.dirname(os.path.abspath(src)))
-        else:
-            raise UsageError(f"{src}: no such file or folder")
-    unique: dict[str, Path] = {}
-    for f in files:
-        unique.setdefault(os.path.abspath(f), f)
-    files = list(unique.values())
-    root = Path(os.path.commonpath(anchors)) if anchors else Path.cwd()
-    return files, root
-
-
 def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdin_filename, quiet, run_verify,
              err) -> int:
-    from .convert import (ConvertOptions, FAILED, UNCHANGED, UsageError, discover, hold_back_failed_families,
-                          write_results)
+    from .batch import collect_inputs, exit_code, os_problem, write_destinations
+    from .convert import ConvertOptions, UsageError
     from .parallel import convert_batch
     from . import reports
-    from .reports import terminal as report
     from .rules import resolve_selection
     fmt, verbose = opts["fmt"], opts["verbose"]
-    exclude = opts["exclude"]
     dry = show_diff or check
     if not srcs:
         raise UsageError("give a config file, a folder or - (stdin) to convert")
@@ -217,95 +156,52 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
         raise UsageError("--report-format needs a single --report; with several, each takes its extension's format")
     report_targets = [(Path(p), reports.format_for(p, opts["report_format"])) for p in opts["report_path"]]
 
-    stdin_tmp = None
-    batch = False
-    if len(srcs) > 1:
-        files, root = _collect_many(srcs, output, in_place, dry, exclude, force_exclude)
-        single, batch = False, True
-        if not files:
-            raise UsageError("no config files (*.py) to convert")
-    elif str(srcs[0]) == "-":
-        if in_place:
-            raise UsageError("--in-place needs a file, not stdin")
-        # raw bytes: the config keeps its encoding and line endings
-        stream = getattr(sys.stdin, "buffer", None)
-        data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
-        where = Path(os.path.abspath(stdin_filename or "stdin.py"))
-        fd, name = tempfile.mkstemp(prefix=".mmgen-migrate-stdin-", suffix=".py", dir=where.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        stdin_tmp = Path(name)
-        files, root, single = [stdin_tmp], stdin_tmp.parent, True
-    elif srcs[0].is_dir():
-        src = srcs[0]
-        if not (output or in_place or dry):
-            raise UsageError(f"{src} is a folder: give -o OUTPUT_FOLDER, --in-place, --diff or --check")
-        if output and output.exists() and not output.is_dir():
-            raise UsageError(f"{output}: output for a folder must be a folder")
-        if output and _inside(output, src):
-            raise UsageError(f"{output}: the output folder is inside the input folder {src}; choose one outside it")
-        files, root, single, batch = discover(src, exclude), src, False, True
-        if not files:
-            raise UsageError(f"{src}: no config files (*.py) found")
-    elif srcs[0].exists() or srcs[0].is_symlink():
-        src = srcs[0]
-        if force_exclude and _excluded(src, exclude):
+    with collect_inputs(srcs, output=output, in_place=in_place, dry=dry, exclude=opts["exclude"],
+                        force_exclude=force_exclude, stdin_filename=stdin_filename) as inputs:
+        if inputs.excluded is not None:
             if not quiet:
-                err.print(f"{escape(str(src))}: excluded", highlight=False)
+                err.print(f"{escape(str(inputs.excluded))}: excluded", highlight=False)
             return EXIT_OK
-        if output and output.is_dir():
-            output = output / src.name
-        if output and output.resolve() == src.resolve():
-            raise UsageError(f"{output}: output is the input file; use --in-place to overwrite it")
-        files, root, single = [src], src.parent, True
-    else:
-        raise UsageError(f"{srcs[0]}: no such file or folder")
-
-    to_stdout = single and not output and not in_place and not dry
-    if to_stdout and fmt in ("github", "sarif"):
-        raise UsageError(f"--format {fmt} prints the report on stdout, where the converted config would go; "
-                         "give -o, --in-place, --diff or --check")
-
-    try:
-        progress = BatchProgress(err, total=len(files), verbose=verbose, check=check,
-                                 enabled=batch and not quiet)
+        to_stdout = inputs.single and not inputs.output and not in_place and not dry
+        if to_stdout and fmt in ("github", "sarif"):
+            raise UsageError(f"--format {fmt} prints the report on stdout, where the converted config would go; "
+                             "give -o, --in-place, --diff or --check")
+        progress = BatchProgress(err, total=len(inputs.files), verbose=verbose, check=check,
+                                 enabled=inputs.batch and not quiet)
         with progress:
-            results = convert_batch(files, root, options, jobs=opts["jobs"] if batch else 1,
+            results = convert_batch(inputs.files, inputs.root, options, jobs=opts["jobs"] if inputs.batch else 1,
                                     on_result=progress.advance)
-        if stdin_tmp is not None:
+        if inputs.stdin:
             for r in results:
                 r.rel = str(stdin_filename or "-")
-    finally:
-        if stdin_tmp is not None:
-            stdin_tmp.unlink(missing_ok=True)
 
     if not dry and not to_stdout:
-        try:
-            if in_place:
-                hold_back_failed_families(results)
-                write_results(results, lambda r: r.source if r.status != UNCHANGED else None)
-            elif single:
-                write_results(results, lambda r: output)
-            else:
-                out_root = Path(output)
-                write_results(results, lambda r: out_root / r.rel)
-        except OSError as exc:
-            # a read-only or full destination: one line, exit 2; the files
-            # already written are complete (each one is replaced atomically)
-            where = output if output is not None else (exc.filename or "")
-            raise UsageError(f"{where}: {_os_problem(exc)}") from None
+        write_destinations(results, inputs, in_place=in_place)
 
     verify_results = {}
     if run_verify:
         verify_results = _verify(results, err, quiet or fmt in ("json", "sarif", "github"),
-                                 jobs=opts["jobs"] if batch else 1)
+                                 jobs=opts["jobs"] if inputs.batch else 1)
 
     for report_path, report_fmt in report_targets:
         try:
             reports.write_report(report_path, report_fmt, results, verify=verify_results, check=check)
         except OSError as exc:
-            raise UsageError(f"{report_path}: {_os_problem(exc)}") from None
+            raise UsageError(f"{report_path}: {os_problem(exc)}") from None
 
+    _render(results, verify_results, err, fmt=fmt, verbose=verbose, quiet=quiet, check=check,
+            show_diff=show_diff, to_stdout=to_stdout)
+    if not quiet:
+        for report_path, report_fmt in report_targets:
+            err.print(f"report written to {escape(str(report_path))} ({report_fmt})", highlight=False)
+    return exit_code(results, verify_results, check=check)
+
+
+def _render(results, verify_results, err, *, fmt, verbose, quiet, check, show_diff, to_stdout) -> None:
+    """The converted config (to stdout), diffs and the report, as ``fmt`` says."""
+    from .convert import FAILED
+    from . import reports
+    from .reports import terminal as report
     if fmt in ("json", "sarif", "github"):
         doc = reports.build_document(results, verify=verify_results, check=check, include_diff=show_diff,
                                      include_text=to_stdout)
@@ -316,32 +212,19 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
         click.echo(reports.render(fmt, doc, verbose=verbose), nl=False)
         if fmt == "github" and not quiet:
             report.render_text(err, results, verbose=False, check=check)
+        return
+    out = Console(highlight=False, soft_wrap=True)
+    if to_stdout and results and results[0].new_text is not None:
+        click.echo(results[0].new_text, nl=False)
+    if show_diff:
+        for r in results:
+            report.print_diff(out, r)
+    if quiet:
+        for r in results:
+            if r.status == FAILED:
+                err.print(f"[red]error[/]: {escape(r.rel)}: {escape(r.error or '')}", highlight=False)
     else:
-        out = Console(highlight=False, soft_wrap=True)
-        if to_stdout and results and results[0].new_text is not None:
-            click.echo(results[0].new_text, nl=False)
-        if show_diff:
-            for r in results:
-                report.print_diff(out, r)
-        if quiet:
-            for r in results:
-                if r.status == FAILED:
-                    err.print(f"[red]error[/]: {escape(r.rel)}: {escape(r.error or '')}", highlight=False)
-        else:
-            report.render_text(err, results, verbose=verbose, check=check)
-    if not quiet:
-        for report_path, report_fmt in report_targets:
-            err.print(f"report written to {escape(str(report_path))} ({report_fmt})", highlight=False)
-
-    if any(r.status == FAILED for r in results):
-        return EXIT_ERROR
-    if any(v.exit_code == 2 for v in verify_results.values()):
-        return EXIT_ERROR
-    if check and any(r.status != UNCHANGED for r in results):
-        return EXIT_FINDINGS
-    if any(r.needs_review for r in results) or any(v.exit_code != 0 for v in verify_results.values()):
-        return EXIT_FINDINGS
-    return EXIT_OK
+        report.render_text(err, results, verbose=verbose, check=check)
 
 
 class BatchProgress:

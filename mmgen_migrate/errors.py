@@ -9,6 +9,11 @@ from __future__ import annotations
 from enum import Enum
 
 
+# The command's exit codes: 0 success, 1 changes needed (``--check``) or
+# findings that need review, 2 usage error or a file that could not be converted.
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
 class MigrateError(Exception):
     """An error meant for the user: a one-line message."""
 

@@ -7,16 +7,21 @@ file reloads to the target), so these tests only look at the text."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import textwrap
 from pathlib import Path
+from typing import Any, Iterable
 
+import libcst as cst
+import pytest
 from click.testing import CliRunner
 
 from mmgen_migrate import emit as emit_mod
 from mmgen_migrate.cli import cli
 from mmgen_migrate.convert import FAILED, convert_files, convert_text, discover
 from mmgen_migrate.emit import LINE_LIMIT
+from mmgen_migrate.model import Change, Path as CfgPath, Severity, same
 
 DATASET_BASE = """\
 dataset_type = 'UnconditionalImageDataset'
@@ -46,6 +51,110 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> dict:
 
 def _dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
+
+
+# -- assert_emits: the emitter alone, in the spirit of LibCST's
+#    CodemodTest.assertCodemod (source, what to write, expected text) --------------
+
+
+def _values(source: str) -> dict:
+    """The top-level values of a (test) config source."""
+    namespace: dict = {}
+    exec(compile(source, "<config>", "exec"), namespace)
+    return {k: v for k, v in namespace.items() if k != "__builtins__"}
+
+
+def moved(old: CfgPath, new: CfgPath, value: Any, rule: str = "TST001") -> Change:
+    """A change saying ``value`` at ``new`` is the 0.x value at ``old``."""
+    return Change(rule, Severity.EXACT, "moved", old_paths=(old,), new_path=new, old_value=value,
+                  new_value=value, moved=True)
+
+
+def assert_emits(source: str, target: dict, expected: str, *, changes: Iterable[Change] = (),
+                 literal: bool = False) -> str:
+    """Emit ``target`` (the 1.x config) as an edit of ``source`` (one 0.x file
+    without `_base_`, whose values are its 0.x config) and check the text is
+    ``expected`` (both dedented), then that it holds exactly ``target``."""
+    source, expected = _dedent(source), _dedent(expected)
+    got = emit_mod.emit(emit_mod.EmitInput(
+        module=cst.parse_module(source), target=target, base_view={}, old_effective=_values(source),
+        old_base_view={}, changes=list(changes), literal=literal))
+    if got != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), got.splitlines(True), "expected", "emitted"))
+        raise AssertionError(f"emitted text differs from the expected text:\n{diff}")
+    values = _values(got)
+    assert same(values, target), f"the emitted text holds {values!r}, not the target {target!r}"
+    return got
+
+
+def test_assert_emits_fails_on_other_text_or_other_values(monkeypatch):
+    with pytest.raises(AssertionError, match=r"(?s)differs.*-x = 2\n\+x = 1"):
+        assert_emits("x = 1\n", {"x": 1}, "x = 2\n")
+    assert_emits("x = 1\n", {"x": 1.0}, "x = 1.0\n")  # the value's type is the target's
+    monkeypatch.setattr(emit_mod, "emit", lambda inp: "x = 2\n")  # an emitter that writes the wrong value
+    with pytest.raises(AssertionError, match="not the target"):
+        assert_emits("x = 1\n", {"x": 1}, "x = 2\n")
+
+
+def test_a_moved_value_keeps_its_expression_and_comments():
+    assert_emits(
+        """
+        # length
+        total_iters = 10 * 1000  # long
+        """,
+        {"train_cfg": {"by_epoch": False, "max_iters": 10000}},
+        """
+        # length
+        train_cfg = dict(by_epoch=False, max_iters=10 * 1000)  # long
+        """,
+        changes=[moved(("total_iters",), ("train_cfg", "max_iters"), 10000)],
+    )
+
+
+def test_literal_mode_writes_values_not_expressions():
+    assert_emits(
+        "total_iters = 10 * 1000  # long\n",
+        {"train_cfg": {"by_epoch": False, "max_iters": 10000}},
+        "train_cfg = dict(by_epoch=False, max_iters=10000)  # long\n",
+        changes=[moved(("total_iters",), ("train_cfg", "max_iters"), 10000)],
+        literal=True,
+    )
+
+
+def test_a_variable_is_reused_only_while_it_holds_the_value():
+    source = """
+        lr = 0.1
+        optimizer = dict(type='Adam', lr=lr)  # adam
+        """
+    assert_emits(source, {"lr": 0.1, "optim_wrapper": {"optimizer": {"type": "Adam", "lr": 0.1}}},
+                 """
+                 lr = 0.1
+                 optim_wrapper = dict(optimizer=dict(type='Adam', lr=lr))  # adam
+                 """,
+                 changes=[moved(("optimizer",), ("optim_wrapper", "optimizer"), {"type": "Adam", "lr": 0.1})])
+    assert_emits(source, {"lr": 0.1, "optimizer": {"type": "Adam", "lr": 0.2}},
+                 """
+                 lr = 0.1
+                 optimizer = dict(type='Adam', lr=0.2)  # adam
+                 """)
+
+
+def test_a_computed_key_is_added_with_its_note_and_a_dropped_one_goes():
+    assert_emits(
+        """
+        a = dict(x=1, y=2)
+        b = [1, 2]  # gone
+        """,
+        {"a": {"x": 1, "y": 2, "z": 3}},
+        """
+        a = dict(
+            x=1, y=2,
+            z=3,  # from y + 1
+        )
+        """,
+        changes=[Change("TST001", Severity.EXACT, "computed", old_paths=(("a", "y"),), new_path=("a", "z"),
+                        old_value=2, new_value=3, note="from y + 1")],
+    )
 
 
 # -- variable reuse ------------------------------------------------------------

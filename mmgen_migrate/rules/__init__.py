@@ -31,9 +31,24 @@ RULE_MODULES = [
     "registry",  # REG: every emitted `type` exists in MMagic/MMEngine (runs last)
 ]
 
-for _name in RULE_MODULES:
-    if importlib.util.find_spec(f"{__name__}.{_name}") is not None:
-        importlib.import_module(f"{__name__}.{_name}")
+
+
+class MissingRuleModuleError(ImportError):
+    """A module named in ``RULE_MODULES`` is not in the package: running
+    without its rules would convert silently less."""
+
+
+def load_rule_modules(names: Iterable[str], package: str = __name__) -> None:
+    """Import the rule modules ``names`` of ``package`` in order (importing a
+    module registers its rules); a missing one raises."""
+    for name in names:
+        module = f"{package}.{name}"
+        if importlib.util.find_spec(module) is None:
+            raise MissingRuleModuleError(f"rule module {module} (listed in RULE_MODULES) is missing")
+        importlib.import_module(module)
+
+
+load_rule_modules(RULE_MODULES)
 
 
 class UnknownRuleError(MigrateError, ValueError):

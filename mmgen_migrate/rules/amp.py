@@ -13,7 +13,7 @@ SCALER = ("runner", "fp16_loss_scaler")
 # 0.x train_step functions that take no `loss_scaler` argument: the runner
 # passing one raised TypeError, so these configs never trained in fp16
 # (docs/semantics.md §5, §8.20).
-NO_SCALER_FAMILIES = {fam.PGGAN, fam.SINGAN, fam.MSPIE, fam.TRANSLATION}
+NO_SCALER_FAMILIES = {f.name for f in fam.FAMILIES.values() if f.takes_loss_scaler is False}
 # 0.x generators whose 1.x model (StyleGAN2/StyleGAN3) runs train_step without
 # optim_context (mmagic stylegan2.py), so AmpOptimWrapper never autocasts there
 STYLEGAN_GENERATORS = {"StyleGANv2Generator", "StyleGANv3Generator"}

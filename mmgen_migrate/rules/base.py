@@ -147,6 +147,25 @@ class MigrationContext:
             severity, message, old_paths=(origin,), new_path=new, old_value=value, new_value=value, moved=True
         )
 
+    def record_move(
+        self,
+        old: Path,
+        new: Path,
+        value: Any,
+        message: str,
+        *,
+        note: str | None = None,
+        severity: Severity = Severity.EXACT,
+    ) -> None:
+        """Record that ``value``, already in place at ``new`` in the working
+        config, is the value that was at ``old`` unchanged: the emitter then
+        reuses ``old``'s source expression.  Unlike :meth:`move` this changes
+        nothing in ``cfg``, and ``old`` is taken as given, a 0.x path (resolve
+        a working-config path with :meth:`origin` first)."""
+        self._record(
+            severity, message, old_paths=(old,), new_path=new, old_value=value, new_value=value, moved=True, note=note
+        )
+
     def put(
         self,
         new: Path,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from ..model import MISSING, Severity
+from ..model import MISSING, Path, Severity
 from . import families as fam
 from .base import Example, MigrationContext, Valid, rule
 
@@ -204,55 +206,21 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
             ctx.flag(("custom_hooks", i),
                      "more than one EMA hook: 1.x has a single generator EMA (`model.ema_config`); convert by hand")
         return
-    index = hooks[0]
-    path = ("custom_hooks", index)
-    hook = ctx.get(path)
+    h = EmaHook.read(ctx, hooks[0])
     family = fam.family_of(ctx.source)
-    module_keys = hook.get("module_keys", MISSING)
-    if module_keys not in ("generator_ema", ("generator_ema",), ["generator_ema"]):
-        ctx.flag(path, f"EMA of {module_keys!r}: 1.x only averages the generator (`generator_ema`) via "
-                       "`model.ema_config`; kept as-is, but note 1.x's ExponentialMovingAverageHook uses the "
-                       "opposite momentum convention: rewrite or delete this hook")
-        return
-    if family == fam.TRANSLATION:
-        ctx.flag(path, f"{fam.model_type(ctx.source)} has no EMA support in MMagic 1.x (no `ema_config`); "
-                       "kept as-is, but 1.x's ExponentialMovingAverageHook uses the opposite momentum "
-                       "convention: delete this hook or port it by hand")
-        return
-    interp_cfg = hook.get("interp_cfg") or {}
-    policy = hook.get("momentum_policy", "fixed")
-    momentum = interp_cfg.get("momentum", DEFAULT_MOMENTUM) if isinstance(interp_cfg, dict) else MISSING
-    m_nt = interp_cfg.get("momentum_nontrainable", 0.0) if isinstance(interp_cfg, dict) else MISSING
-    interval = hook.get("interval", -1)
-    start = hook.get("start_iter", 0)
-    problems = []
-    if not isinstance(interp_cfg, dict) or set(interp_cfg) - INTERP_KEYS:
-        problems.append(f"interp_cfg={interp_cfg!r}")
-    if hook.get("interp_mode", "lerp") != "lerp":
-        problems.append(f"interp_mode={hook.get('interp_mode')!r}")
-    if policy not in ("fixed", "rampup"):
-        problems.append(f"momentum_policy={policy!r}")
-    if not (_is_int(interval) and _is_int(start) and start >= 0):
-        problems.append(f"interval={interval!r}, start_iter={start!r}")
-    if policy == "fixed" and not (isinstance(momentum, (int, float)) and 0 < momentum < 1):
-        problems.append(f"momentum={momentum!r}")
-    unknown = sorted(set(hook) - HOOK_KEYS)
-    if unknown:
-        problems.append("unknown argument(s) " + ", ".join(map(str, unknown)))
-    if problems:
-        ctx.flag(path, "EMA hook with " + "; ".join(problems) + ": no 1.x equivalent known, convert by hand")
+    if not _convertible(ctx, h, family):
         return
 
     if ctx.partial and not isinstance(ctx.source.get("model"), dict):
         # A runtime _base_ file: the configs that inherit it see the model.
-        remove_hook(ctx, index, "the EMA hook becomes `model.ema_config` in the configs that inherit this "
-                                "file (they define the model)")
+        remove_hook(ctx, h.index, "the EMA hook becomes `model.ema_config` in the configs that inherit this "
+                                  "file (they define the model)")
         _consume_use_ema(ctx, use_ema, hook_present=True)
         return
 
-    if interval <= 0:
-        remove_hook(ctx, index,
-                    f"the 0.x EMA hook has interval={interval}: it never averaged (the EMA generator stayed a "
+    if h.interval <= 0:
+        remove_hook(ctx, h.index,
+                    f"the 0.x EMA hook has interval={h.interval}: it never averaged (the EMA generator stayed a "
                     "copy of the generator before start_iter, or its initial weights), so no 1.x `ema_config` "
                     "is written; add one if you want an EMA", severity=Severity.REVIEW)
         _consume_use_ema(ctx, use_ema, hook_present=True)
@@ -262,145 +230,246 @@ def ema_hook_to_ema_config(ctx: MigrationContext) -> None:
     base = ("model", key)
     p, p_from = generator_period(ctx)
     if not (isinstance(p, (int, float)) and not isinstance(p, bool) and p > 0):
-        ctx.flag(path, f"cannot tell the generator period ({p_from}): EMA hook not converted")
+        ctx.flag(h.path, f"cannot tell the generator period ({p_from}): EMA hook not converted")
         return
-    findings: list[str] = []
-    ema_type = "RampUpEMA" if policy == "rampup" else "ExponentialMovingAverage"
-    ctx.put(base + ("type",), ema_type,
-            "0.x momentum_policy='rampup' becomes RampUpEMA" if policy == "rampup"
+    ctx.put(base + ("type",), "RampUpEMA" if h.policy == "rampup" else "ExponentialMovingAverage",
+            "0.x momentum_policy='rampup' becomes RampUpEMA" if h.policy == "rampup"
             else "0.x fixed-momentum EMA becomes ExponentialMovingAverage",
-            inputs=[path + ("type",)] + ([path + ("momentum_policy",)] if "momentum_policy" in hook else []),
+            inputs=[h.path + ("type",)] + ([h.path + ("momentum_policy",)] if "momentum_policy" in h.hook else []),
             consume=False)
-
-    # -- schedule: iterations -> generator updates --------------------------
-    sched_sev = Severity.EXACT
-    exact_p = isinstance(p, int)
-    if p == 1:
-        interval1, start1 = interval, start
-        int_note = start_note = None
-    elif exact_p and interval % p == 0:
-        interval1, start1 = interval // p, start // p
-        int_note = f"0.x interval={interval} iterations / generator period {p}"
-        start_note = f"0.x start_iter={start} iterations / generator period {p}"
-        if start % p:
-            sched_sev = Severity.REVIEW
-            findings.append(
-                f"start_iter={start} is not a multiple of the generator period {p} ({p_from}): 0.x averaged at "
-                f"iterations between generator updates; 1.x starts at generator update {start1} and averages the "
-                "same generator values up to P-1 iterations earlier")
-    elif interval == 1:
-        interval1, start1 = 1, math.floor(start / p)
-        int_note = None
-        start_note = f"0.x start_iter={start} iterations // generator period {_fmt(p)}" if start else None
-        sched_sev = Severity.REVIEW
+    sched = ema_schedule(h.interval, h.start, p, p_from)
+    findings = list(sched.findings)
+    if h.policy == "rampup":
+        _write_rampup(ctx, h, base, p, findings)
     else:
-        interval1 = max(1, round(interval / p))
-        start1 = math.floor(start / p)
-        int_note = f"0.x interval={interval} iterations / generator period {_fmt(p)}, rounded"
-        start_note = f"0.x start_iter={start} iterations // generator period {_fmt(p)}" if start else None
-        sched_sev = Severity.REVIEW
-        findings.append(
-            f"interval={interval} is not a multiple of the generator period {_fmt(p)} ({p_from}): 1.x averages "
-            f"only after generator updates; the closest schedule averages every {interval1} generator update(s)")
-    if start == 0 and interval1 > 1:
-        sched_sev = Severity.REVIEW
-        findings.append(
-            "start_iter=0 with an interval above one generator update: 1.x's first update is a hard copy "
-            "(0.x averaged from the initial weights), so every later average lands one generator update later "
-            "than in 0.x")
-
-    # -- momentum --------------------------------------------------------------
-    m_sev = Severity.EXACT
-    if policy == "rampup":
-        mcfg = {**RAMPUP_DEFAULTS, **(hook.get("momentum_cfg") or {})}
-        for k in RAMPUP_DEFAULTS:
-            if k in (hook.get("momentum_cfg") or {}):
-                ctx.move(path + ("momentum_cfg", k), base + (k,), f"RampUpEMA `{k}` as in the 0.x momentum_cfg")
-            else:
-                ctx.put(base + (k,), mcfg[k], f"RampUpEMA `{k}`: the 0.x default written out"
-                        + (" (1.x defaults batch_size to 32)" if k == "batch_size" else ""), consume=False)
-        extra = sorted(set(hook.get("momentum_cfg") or {}) - set(RAMPUP_DEFAULTS))
-        if extra:
-            findings.append(f"momentum_cfg keys {', '.join(extra)} have no RampUpEMA equivalent: dropped")
-            m_sev = Severity.REVIEW
-        if p != 1:
-            m_sev = Severity.REVIEW
-            findings.append(
-                f"rampup with a generator period of {_fmt(p)} iterations: 0.x ramped the momentum with the "
-                "iteration count, 1.x RampUpEMA with the number of generator updates, so the ramp is "
-                f"{_fmt(p)}× slower in iterations")
-        if "momentum" in interp_cfg:
-            findings.append("interp_cfg.momentum is overridden by the rampup policy in 0.x too: dropped")
-    else:
-        if not (p > 1 and interval == 1):
-            m1 = one_minus(momentum)
-            m_note = f"0.x momentum={_fmt(momentum)}: 1 - m"
-            m_msg = "1.x ExponentialMovingAverage weights the new value: momentum = 1 - 0.x momentum"
-        else:
-            m1 = (float(Decimal(1) - Decimal(repr(float(momentum))) ** p) if isinstance(p, int)
-                  else float(f"{1 - momentum ** p:.15g}"))  # the decimal a person would write
-            m_note = f"0.x momentum={_fmt(momentum)}, {_fmt(p)} averages per generator update: 1 - m**{_fmt(p)}"
-            m_msg = (
-                f"0.x averaged every iteration, i.e. {_fmt(p)} times per generator update ({p_from}) towards an "
-                f"unchanged generator; 1.x averages once per generator update, so momentum = 1 - m**{_fmt(p)} "
-                "gives the same EMA at the end of each generator cycle (in between, and in the number of "
-                "EMA updates, the two differ)")
-            m_sev = Severity.REVIEW
-        if "momentum" not in interp_cfg:
-            m_msg += f" (0.x hook default {DEFAULT_MOMENTUM} written out: the 1.x default 0.0002 is not its inverse)"
-        ctx.put(base + ("momentum",), m1, m_msg, severity=m_sev,
-                inputs=[path + ("interp_cfg", "momentum")] if "momentum" in interp_cfg else [],
-                note=m_note, consume=False)
-    if interval1 == interval and int_note is None:  # unchanged: keep the source expression
-        ctx.move(path + ("interval",), base + ("interval",), "EMA interval counted in generator updates"
-                 + (" (one generator update per iteration here)" if p == 1 else f" (generator period {_fmt(p)})"),
-                 severity=sched_sev)
-    else:
-        ctx.put(base + ("interval",), interval1,
-                "EMA interval counted in generator updates" + (f" (generator period {_fmt(p)})" if p != 1 else ""),
-                inputs=[path + ("interval",)], note=int_note, severity=sched_sev, consume=False)
-    start_msg = ("EMA start counted in generator updates: 1.x starts when (iter+1) >= start_iter × "
-                 "discriminator_steps × accumulative_counts")
-    if start == 0:
-        start_msg += ("; 1.x's first update is a hard copy of the generator where 0.x averaged it into the "
-                      "initial weights (docs/semantics.md §8.12): the EMAs differ by a transient that decays by the "
-                      "0.x momentum at every update")
-    if "start_iter" in hook and start1 == start and start_note is None:
-        ctx.move(path + ("start_iter",), base + ("start_iter",), start_msg, severity=sched_sev)
-    else:
-        ctx.put(base + ("start_iter",), start1, start_msg + ("" if "start_iter" in hook else " (0.x default 0)"),
-                inputs=[path + ("start_iter",)] if "start_iter" in hook else [], note=start_note,
-                severity=sched_sev, consume=False)
-
-    # -- buffers ---------------------------------------------------------------
-    if m_nt == 0:
-        pass  # buffers copied in 0.x; 1.x default update_buffers=False copies them too
-    elif policy == "fixed" and m_nt == momentum:
-        ctx.put(base + ("update_buffers",), True,
-                "0.x averaged buffers with the same momentum (momentum_nontrainable == momentum)",
-                inputs=[path + ("interp_cfg", "momentum_nontrainable")], consume=False)
-    else:
-        ctx.put(base + ("update_buffers",), True,
-                f"0.x momentum_nontrainable={_fmt(m_nt)} differs from the momentum: 1.x can only copy buffers "
-                "or average them with the same momentum; averaging chosen",
-                inputs=[path + ("interp_cfg", "momentum_nontrainable")], severity=Severity.REVIEW,
-                consume=False)
+        _write_momentum(ctx, h, base, p, p_from)
+    _write_schedule(ctx, h, base, sched, p)
+    _write_buffers(ctx, h, base)
 
     for msg in findings:
-        ctx.note(msg, paths=[path])
+        ctx.note(msg, paths=[h.path])
     if family == fam.SINGAN:
         ctx.note("SinGAN: 1.x spells the model argument `ema_confg` (mmagic singan.py); its EMA timing was not "
-                 "verified against 0.x", paths=[path])
+                 "verified against 0.x", paths=[h.path])
     elif not isinstance(ctx.source.get("model"), dict):
         ctx.note(f"this file has no model: the generator period is taken as {_fmt(p)} ({p_from}); if it is a "
                  "_base_ file, convert it together with the configs that inherit it, which get the right "
-                 "`model.ema_config`", paths=[path])
+                 "`model.ema_config`", paths=[h.path])
     elif family == fam.UNKNOWN:
         ctx.note(f"model type {fam.model_type(ctx.source)!r} is not a known 0.x GAN: BaseGAN EMA semantics assumed",
-                 paths=[path])
-    remove_hook(ctx, index, "the EMA hook is replaced by model." + key
-                + ("; its `priority`/`interp_mode`/`module_keys` have no 1.x meaning" if len(hook) > 2 else ""))
+                 paths=[h.path])
+    remove_hook(ctx, h.index, "the EMA hook is replaced by model." + key
+                + ("; its `priority`/`interp_mode`/`module_keys` have no 1.x meaning" if len(h.hook) > 2 else ""))
     _consume_use_ema(ctx, use_ema, hook_present=True)
+
+
+@dataclass(frozen=True)
+class EmaHook:
+    """The 0.x EMA hook at ``custom_hooks[index]``, with the hook's defaults
+    (mmgen/core/hooks/ema_hook.py) filled in."""
+
+    index: int
+    hook: dict
+    interp_cfg: Any
+    policy: Any
+    momentum: Any
+    m_nt: Any  # interp_cfg.momentum_nontrainable
+    interval: Any
+    start: Any
+
+    @property
+    def path(self) -> Path:
+        return ("custom_hooks", self.index)
+
+    @classmethod
+    def read(cls, ctx: MigrationContext, index: int) -> "EmaHook":
+        hook = ctx.get(("custom_hooks", index))
+        interp_cfg = hook.get("interp_cfg") or {}
+        return cls(
+            index=index,
+            hook=hook,
+            interp_cfg=interp_cfg,
+            policy=hook.get("momentum_policy", "fixed"),
+            momentum=interp_cfg.get("momentum", DEFAULT_MOMENTUM) if isinstance(interp_cfg, dict) else MISSING,
+            m_nt=interp_cfg.get("momentum_nontrainable", 0.0) if isinstance(interp_cfg, dict) else MISSING,
+            interval=hook.get("interval", -1),
+            start=hook.get("start_iter", 0),
+        )
+
+    def problems(self) -> list[str]:
+        """What makes this hook one no 1.x EMA reproduces."""
+        problems = []
+        if not isinstance(self.interp_cfg, dict) or set(self.interp_cfg) - INTERP_KEYS:
+            problems.append(f"interp_cfg={self.interp_cfg!r}")
+        if self.hook.get("interp_mode", "lerp") != "lerp":
+            problems.append(f"interp_mode={self.hook.get('interp_mode')!r}")
+        if self.policy not in ("fixed", "rampup"):
+            problems.append(f"momentum_policy={self.policy!r}")
+        if not (_is_int(self.interval) and _is_int(self.start) and self.start >= 0):
+            problems.append(f"interval={self.interval!r}, start_iter={self.start!r}")
+        if self.policy == "fixed" and not (isinstance(self.momentum, (int, float)) and 0 < self.momentum < 1):
+            problems.append(f"momentum={self.momentum!r}")
+        unknown = sorted(set(self.hook) - HOOK_KEYS)
+        if unknown:
+            problems.append("unknown argument(s) " + ", ".join(map(str, unknown)))
+        return problems
+
+
+def _convertible(ctx: MigrationContext, h: EmaHook, family: str) -> bool:
+    """Whether the hook has a 1.x ``ema_config``; if not, it is flagged."""
+    module_keys = h.hook.get("module_keys", MISSING)
+    if module_keys not in ("generator_ema", ("generator_ema",), ["generator_ema"]):
+        ctx.flag(h.path, f"EMA of {module_keys!r}: 1.x only averages the generator (`generator_ema`) via "
+                         "`model.ema_config`; kept as-is, but note 1.x's ExponentialMovingAverageHook uses the "
+                         "opposite momentum convention: rewrite or delete this hook")
+        return False
+    if family == fam.TRANSLATION:
+        ctx.flag(h.path, f"{fam.model_type(ctx.source)} has no EMA support in MMagic 1.x (no `ema_config`); "
+                         "kept as-is, but 1.x's ExponentialMovingAverageHook uses the opposite momentum "
+                         "convention: delete this hook or port it by hand")
+        return False
+    problems = h.problems()
+    if problems:
+        ctx.flag(h.path, "EMA hook with " + "; ".join(problems) + ": no 1.x equivalent known, convert by hand")
+        return False
+    return True
+
+
+@dataclass
+class EmaSchedule:
+    """The 0.x hook's ``interval``/``start_iter`` (iterations) in generator
+    updates, with the comments that say how, and how exact that is."""
+
+    interval: int
+    start: int
+    int_note: str | None
+    start_note: str | None
+    severity: Severity = Severity.EXACT
+    findings: list[str] = field(default_factory=list)
+
+
+def ema_schedule(interval: int, start: int, p: int | float, p_from: str) -> EmaSchedule:
+    """Re-express the 0.x schedule in generator updates of period ``p``."""
+    if p == 1:
+        out = EmaSchedule(interval, start, None, None)
+    elif isinstance(p, int) and interval % p == 0:
+        out = EmaSchedule(interval // p, start // p,
+                          f"0.x interval={interval} iterations / generator period {p}",
+                          f"0.x start_iter={start} iterations / generator period {p}")
+        if start % p:
+            out.severity = Severity.REVIEW
+            out.findings.append(
+                f"start_iter={start} is not a multiple of the generator period {p} ({p_from}): 0.x averaged at "
+                f"iterations between generator updates; 1.x starts at generator update {out.start} and averages "
+                "the same generator values up to P-1 iterations earlier")
+    elif interval == 1:
+        out = EmaSchedule(1, math.floor(start / p), None,
+                          f"0.x start_iter={start} iterations // generator period {_fmt(p)}" if start else None,
+                          Severity.REVIEW)
+    else:
+        out = EmaSchedule(max(1, round(interval / p)), math.floor(start / p),
+                          f"0.x interval={interval} iterations / generator period {_fmt(p)}, rounded",
+                          f"0.x start_iter={start} iterations // generator period {_fmt(p)}" if start else None,
+                          Severity.REVIEW)
+        out.findings.append(
+            f"interval={interval} is not a multiple of the generator period {_fmt(p)} ({p_from}): 1.x averages "
+            f"only after generator updates; the closest schedule averages every {out.interval} generator update(s)")
+    if start == 0 and out.interval > 1:
+        out.severity = Severity.REVIEW
+        out.findings.append(
+            "start_iter=0 with an interval above one generator update: 1.x's first update is a hard copy "
+            "(0.x averaged from the initial weights), so every later average lands one generator update later "
+            "than in 0.x")
+    return out
+
+
+def _write_rampup(ctx: MigrationContext, h: EmaHook, base: Path, p, findings: list[str]) -> None:
+    """``momentum_policy='rampup'``: RampUpEMA's arguments, all written out."""
+    given = h.hook.get("momentum_cfg") or {}
+    mcfg = {**RAMPUP_DEFAULTS, **given}
+    for k in RAMPUP_DEFAULTS:
+        if k in given:
+            ctx.move(h.path + ("momentum_cfg", k), base + (k,), f"RampUpEMA `{k}` as in the 0.x momentum_cfg")
+        else:
+            ctx.put(base + (k,), mcfg[k], f"RampUpEMA `{k}`: the 0.x default written out"
+                    + (" (1.x defaults batch_size to 32)" if k == "batch_size" else ""), consume=False)
+    extra = sorted(set(given) - set(RAMPUP_DEFAULTS))
+    if extra:
+        findings.append(f"momentum_cfg keys {', '.join(extra)} have no RampUpEMA equivalent: dropped")
+    if p != 1:
+        findings.append(
+            f"rampup with a generator period of {_fmt(p)} iterations: 0.x ramped the momentum with the "
+            "iteration count, 1.x RampUpEMA with the number of generator updates, so the ramp is "
+            f"{_fmt(p)}× slower in iterations")
+    if "momentum" in h.interp_cfg:
+        findings.append("interp_cfg.momentum is overridden by the rampup policy in 0.x too: dropped")
+
+
+def _write_momentum(ctx: MigrationContext, h: EmaHook, base: Path, p, p_from: str) -> None:
+    """A fixed momentum: 1.x weights the new value (``1 - m``)."""
+    m_sev = Severity.EXACT
+    momentum = h.momentum
+    if not (p > 1 and h.interval == 1):
+        m1 = one_minus(momentum)
+        m_note = f"0.x momentum={_fmt(momentum)}: 1 - m"
+        m_msg = "1.x ExponentialMovingAverage weights the new value: momentum = 1 - 0.x momentum"
+    else:
+        m1 = (float(Decimal(1) - Decimal(repr(float(momentum))) ** p) if isinstance(p, int)
+              else float(f"{1 - momentum ** p:.15g}"))  # the decimal a person would write
+        m_note = f"0.x momentum={_fmt(momentum)}, {_fmt(p)} averages per generator update: 1 - m**{_fmt(p)}"
+        m_msg = (
+            f"0.x averaged every iteration, i.e. {_fmt(p)} times per generator update ({p_from}) towards an "
+            f"unchanged generator; 1.x averages once per generator update, so momentum = 1 - m**{_fmt(p)} "
+            "gives the same EMA at the end of each generator cycle (in between, and in the number of "
+            "EMA updates, the two differ)")
+        m_sev = Severity.REVIEW
+    if "momentum" not in h.interp_cfg:
+        m_msg += f" (0.x hook default {DEFAULT_MOMENTUM} written out: the 1.x default 0.0002 is not its inverse)"
+    ctx.put(base + ("momentum",), m1, m_msg, severity=m_sev,
+            inputs=[h.path + ("interp_cfg", "momentum")] if "momentum" in h.interp_cfg else [],
+            note=m_note, consume=False)
+
+
+def _write_schedule(ctx: MigrationContext, h: EmaHook, base: Path, sched: EmaSchedule, p) -> None:
+    """``interval`` and ``start_iter`` in generator updates (the source
+    expression kept where the value is unchanged)."""
+    path = h.path
+    if sched.interval == h.interval and sched.int_note is None:  # unchanged: keep the source expression
+        ctx.move(path + ("interval",), base + ("interval",), "EMA interval counted in generator updates"
+                 + (" (one generator update per iteration here)" if p == 1 else f" (generator period {_fmt(p)})"),
+                 severity=sched.severity)
+    else:
+        ctx.put(base + ("interval",), sched.interval,
+                "EMA interval counted in generator updates" + (f" (generator period {_fmt(p)})" if p != 1 else ""),
+                inputs=[path + ("interval",)], note=sched.int_note, severity=sched.severity, consume=False)
+    start_msg = ("EMA start counted in generator updates: 1.x starts when (iter+1) >= start_iter × "
+                 "discriminator_steps × accumulative_counts")
+    if h.start == 0:
+        start_msg += ("; 1.x's first update is a hard copy of the generator where 0.x averaged it into the "
+                      "initial weights (docs/semantics.md §8.12): the EMAs differ by a transient that decays by the "
+                      "0.x momentum at every update")
+    if "start_iter" in h.hook and sched.start == h.start and sched.start_note is None:
+        ctx.move(path + ("start_iter",), base + ("start_iter",), start_msg, severity=sched.severity)
+    else:
+        ctx.put(base + ("start_iter",), sched.start, start_msg + ("" if "start_iter" in h.hook else " (0.x default 0)"),
+                inputs=[path + ("start_iter",)] if "start_iter" in h.hook else [], note=sched.start_note,
+                severity=sched.severity, consume=False)
+
+
+def _write_buffers(ctx: MigrationContext, h: EmaHook, base: Path) -> None:
+    """``momentum_nontrainable``: 0 copies buffers (the 1.x default too)."""
+    if h.m_nt == 0:
+        return
+    if h.policy == "fixed" and h.m_nt == h.momentum:
+        ctx.put(base + ("update_buffers",), True,
+                "0.x averaged buffers with the same momentum (momentum_nontrainable == momentum)",
+                inputs=[h.path + ("interp_cfg", "momentum_nontrainable")], consume=False)
+    else:
+        ctx.put(base + ("update_buffers",), True,
+                f"0.x momentum_nontrainable={_fmt(h.m_nt)} differs from the momentum: 1.x can only copy buffers "
+                "or average them with the same momentum; averaging chosen",
+                inputs=[h.path + ("interp_cfg", "momentum_nontrainable")], severity=Severity.REVIEW,
+                consume=False)
 
 
 def remove_hook(ctx: MigrationContext, index: int, message: str, *, severity: Severity = Severity.EXACT) -> None:
@@ -410,9 +479,8 @@ def remove_hook(ctx: MigrationContext, index: int, message: str, *, severity: Se
     ctx.drop(("custom_hooks", index), message, severity=severity)
     for j in range(index, len(ctx.cfg["custom_hooks"])):
         origin = ctx.origin(("custom_hooks", j + 1))
-        ctx._record(Severity.EXACT, "hook moves up one place in custom_hooks", old_paths=(origin,),
-                    new_path=("custom_hooks", j), old_value=ctx.cfg["custom_hooks"][j],
-                    new_value=ctx.cfg["custom_hooks"][j], moved=True)
+        ctx.record_move(origin, ("custom_hooks", j), ctx.cfg["custom_hooks"][j],
+                        "hook moves up one place in custom_hooks")
 
 
 def _use_ema_without_hook(ctx: MigrationContext, use_ema) -> None:

@@ -5,59 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
-# 0.x model.type -> family
-CONDITIONAL = "conditional"  # BasiccGAN: honours disc_steps, gen_steps, batch_accumulation_steps
-STATIC = "static"  # StaticUnconditionalGAN: disc_steps only
-PGGAN = "pggan"  # ProgressiveGrowingGAN / StyleGANV1: disc_steps only, Dk fixed to 1 in 1.x
-MSPIE = "mspie"  # MSPIEStyleGAN2: disc_steps only
-SINGAN = "singan"  # SinGAN / PESinGAN: disc_steps + generator_steps inside one train_step
-TRANSLATION = "translation"  # CycleGAN / Pix2Pix: disc_steps, disc_init_steps
-DIFFUSION = "diffusion"  # BasicGaussianDiffusion: no 1.x training path
-MODERN = "modern"  # already a 1.x model type
-UNKNOWN = "unknown"
+# One record per model type lives in mmgen_migrate/families.py (shared with
+# the verifier); the rules read these views of it.
+from ..families import (  # noqa: E402,F401  (re-exported: rules use fam.CONDITIONAL ...)
+    CONDITIONAL,
+    DIFFUSION,
+    FAMILIES,
+    MODEL_TYPES,
+    MODERN,
+    MSPIE,
+    PGGAN,
+    SINGAN,
+    STATIC,
+    TRANSLATION,
+    UNKNOWN,
+)
 
-LEGACY_TYPES = {
-    "BasiccGAN": CONDITIONAL,
-    "StaticUnconditionalGAN": STATIC,
-    "ProgressiveGrowingGAN": PGGAN,
-    "PGGAN": PGGAN,
-    "StyleGANV1": PGGAN,
-    "MSPIEStyleGAN2": MSPIE,
-    "SinGAN": SINGAN,
-    "PESinGAN": SINGAN,
-    "CycleGAN": TRANSLATION,
-    "Pix2Pix": TRANSLATION,
-    "BasicGaussianDiffusion": DIFFUSION,
-}
+# 0.x model.type -> family
+LEGACY_TYPES = {name: t.family.name for name, t in MODEL_TYPES.items() if t.family.name != MODERN}
 
 # 1.x GAN model types (mmagic 1.2.0).  A config whose model already has one of
 # these is a 1.x config (or half-migrated) and is left to the 1.x semantics.
-MODERN_TYPES = {
-    "BigGAN",
-    "SAGAN",
-    "SNGAN",
-    "DCGAN",
-    "LSGAN",
-    "GGAN",
-    "WGANGP",
-    "StyleGAN2",
-    "StyleGAN3",
-    "StyleGANv1",
-    "EG3D",
-    "BaseGAN",
-    "BaseConditionalGAN",
-}
+MODERN_TYPES = {name for name, t in MODEL_TYPES.items() if t.family.name == MODERN}
 
 # families where 0.x train_step honoured each train_cfg key
-HONOURS = {
-    CONDITIONAL: {"disc_steps", "gen_steps", "batch_accumulation_steps"},
-    STATIC: {"disc_steps"},
-    PGGAN: {"disc_steps"},
-    MSPIE: {"disc_steps"},
-    SINGAN: {"disc_steps", "generator_steps"},
-    TRANSLATION: {"disc_steps", "disc_init_steps"},
-    DIFFUSION: set(),
-}
+HONOURS = {f.name: set(f.honours) for f in FAMILIES.values() if f.name != MODERN}
 
 # keys of a 0.x config that mark it as a 0.x config (a 1.x config has none)
 LEGACY_KEYS = ("checkpoint_config", "log_config", "runner", "total_iters", "optimizer", "data", "evaluation",
@@ -65,14 +37,7 @@ LEGACY_KEYS = ("checkpoint_config", "log_config", "runner", "total_iters", "opti
 
 STEP_KEYS = ("disc_steps", "gen_steps", "batch_accumulation_steps")
 
-SOURCE_FILES = {
-    CONDITIONAL: "mmgen/models/gans/basic_conditional_gan.py (BasiccGAN._parse_train_cfg, train_step)",
-    STATIC: "mmgen/models/gans/static_unconditional_gan.py (StaticUnconditionalGAN._parse_train_cfg)",
-    PGGAN: "mmgen/models/gans/progressive_growing_unconditional_gan.py (_parse_train_cfg)",
-    MSPIE: "mmgen/models/gans/mspie_stylegan2.py (train_step)",
-    SINGAN: "mmgen/models/gans/singan.py (train_step)",
-    TRANSLATION: "mmgen/models/translation_models/static_translation_gan.py (_parse_train_cfg)",
-}
+SOURCE_FILES = {f.name: f.source for f in FAMILIES.values() if f.source}
 
 
 def model_type(cfg: dict) -> Any:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
 from ..model import MISSING, Severity
 from . import families as fam
 from .base import Example, MigrationContext, Valid, primary_source, rule
@@ -392,120 +395,171 @@ def lr_config_to_param_scheduler(ctx: MigrationContext) -> None:
     _convert_lr(ctx, lr, policy, warmup, total, lrs)
 
 
-def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs) -> None:
-    schedulers: list[dict] = []
-    main_sev = Severity.EXACT
-    findings: list[str] = []
-    if warmup is not None:
-        w_iters = lr.get("warmup_iters", 0)
-        ratio = lr.get("warmup_ratio", 0.1)
-        # MMEngine's LinearLR/ConstantLR reach their end value at step
-        # `end - 1`; mmcv's warm-up ends at iteration `warmup_iters`.
-        if warmup == "linear":
-            schedulers.append({"type": "LinearLR", "by_epoch": False, "start_factor": ratio, "end_factor": 1.0,
-                               "begin": 0, "end": w_iters + 1})
+@dataclass
+class MainScheduler:
+    """What one 0.x policy becomes: the main (after warm-up) 1.x scheduler,
+    ``None`` for none (``Fixed``), and what the rule records about it."""
+
+    sched: dict | None
+    moves: list[tuple[str, str]] = field(default_factory=list)  # (0.x key, 1.x key) copied unchanged
+    notes: dict[str, str] = field(default_factory=dict)  # 1.x key -> comment naming the 0.x inputs
+    severity: Severity = Severity.EXACT
+    findings: list[str] = field(default_factory=list)
+    # the factors are absolute lrs (LinearLrInterval): start_factor is the
+    # optimizer's lr, and a schedule per wrapper when their lrs differ
+    absolute_lr: bool = False
+
+
+# A policy converter returns the main scheduler, or None when it flagged
+# `lr_config` (nothing is converted then).
+PolicyConverter = Callable[[MigrationContext, dict, Any, Any], "MainScheduler | None"]
+
+
+def _fixed(ctx: MigrationContext, lr: dict, total, lrs) -> MainScheduler | None:
+    return MainScheduler(None)
+
+
+def _step(ctx: MigrationContext, lr: dict, total, lrs) -> MainScheduler | None:
+    step = lr.get("step")
+    gamma = lr.get("gamma", 0.1)
+    if isinstance(step, (list, tuple)) and all(_is_int(s) for s in step):
+        out = MainScheduler({"type": "MultiStepLR", "by_epoch": False, "milestones": list(step), "gamma": gamma},
+                            moves=[("step", "milestones")])
+        decays = len(step)
+    elif _is_int(step) and step > 0:
+        out = MainScheduler({"type": "StepLR", "by_epoch": False, "step_size": step, "gamma": gamma},
+                            moves=[("step", "step_size")])
+        total = ctx.old(("total_iters",), None)
+        decays = (total - 1) // step if _is_int(total) and total > 0 else None
+    else:
+        ctx.flag(("lr_config",), f"step policy with step={step!r}: not a list of iterations or an int")
+        return None
+    if "gamma" in lr:
+        out.moves.append(("gamma", "gamma"))
+    min_lr = lr.get("min_lr")
+    if min_lr is not None:
+        binds = (lrs is None or decays is None
+                 or any(base * gamma ** decays < min_lr for base in lrs.values()))
+        if binds:
+            out.severity = Severity.REVIEW
+            out.findings.append(
+                f"min_lr={min_lr}: 0.x clipped the decayed lr at min_lr; MMEngine's {out.sched['type']} has no "
+                "floor, so the lr goes lower in 1.x once it would fall below min_lr")
         else:
-            schedulers.append({"type": "ConstantLR", "by_epoch": False, "factor": ratio, "begin": 0,
-                               "end": w_iters + 1})
-    main: dict | None = None
-    moves: list[tuple[str, str]] = []  # (0.x key, 1.x key) copied unchanged into `main`
-    notes: dict[str, str] = {}
-    if policy == "Step":
-        step = lr.get("step")
-        gamma = lr.get("gamma", 0.1)
-        if isinstance(step, (list, tuple)) and all(_is_int(s) for s in step):
-            main = {"type": "MultiStepLR", "by_epoch": False, "milestones": list(step), "gamma": gamma}
-            moves.append(("step", "milestones"))
-            decays = len(step)
-        elif _is_int(step) and step > 0:
-            main = {"type": "StepLR", "by_epoch": False, "step_size": step, "gamma": gamma}
-            moves.append(("step", "step_size"))
-            total = ctx.old(("total_iters",), None)
-            decays = (total - 1) // step if _is_int(total) and total > 0 else None
-        else:
-            ctx.flag(("lr_config",), f"step policy with step={step!r}: not a list of iterations or an int")
-            return
-        if "gamma" in lr:
-            moves.append(("gamma", "gamma"))
-        min_lr = lr.get("min_lr")
-        if min_lr is not None:
-            binds = (lrs is None or decays is None
-                     or any(base * gamma ** decays < min_lr for base in lrs.values()))
-            if binds:
-                main_sev = Severity.REVIEW
-                findings.append(
-                    f"min_lr={min_lr}: 0.x clipped the decayed lr at min_lr; MMEngine's {main['type']} has no "
-                    "floor, so the lr goes lower in 1.x once it would fall below min_lr")
-            else:
-                findings.append(f"min_lr={min_lr} never binds: every optimizer's lr stays above it until the "
+            out.findings.append(f"min_lr={min_lr} never binds: every optimizer's lr stays above it until the "
                                 "last decay, so it is dropped without effect")
-    elif policy == "Exp":
-        main = {"type": "ExponentialLR", "by_epoch": False, "gamma": lr.get("gamma")}
-        moves.append(("gamma", "gamma"))
-        if not isinstance(lr.get("gamma"), (int, float)):
-            ctx.flag(("lr_config",), "Exp policy without a numeric gamma")
-            return
-    elif policy == "Poly":
-        main = {"type": "PolyLR", "by_epoch": False, "eta_min": lr.get("min_lr", 0.0),
-                "power": lr.get("power", 1.0), "begin": 0, "end": total + 1}
-        moves += [(k, n) for k, n in (("min_lr", "eta_min"), ("power", "power")) if k in lr]
-        notes["end"] = f"0.x total_iters={total} + 1 (PolyLR reaches eta_min at end - 1)"
-    elif policy == "CosineAnnealing":
-        if ("min_lr" in lr) == ("min_lr_ratio" in lr):
-            ctx.flag(("lr_config",), "CosineAnnealing needs exactly one of min_lr / min_lr_ratio")
-            return
-        main = {"type": "CosineAnnealingLR", "by_epoch": False, "T_max": total}
-        if "min_lr" in lr:
-            main["eta_min"] = lr["min_lr"]
-            moves.append(("min_lr", "eta_min"))
-        else:
-            main["eta_min_ratio"] = lr["min_lr_ratio"]
-            moves.append(("min_lr_ratio", "eta_min_ratio"))
-        main.update(begin=0, end=total)
-        notes["T_max"] = notes["end"] = "0.x total_iters"
-    elif policy == "CosineRestart":
-        periods = lr.get("periods")
-        weights = lr.get("restart_weights", [1])
-        if ("min_lr" in lr) == ("min_lr_ratio" in lr) or not isinstance(periods, (list, tuple)) \
-                or not isinstance(weights, (list, tuple)) or len(periods) != len(weights):
-            ctx.flag(("lr_config",), "CosineRestart needs `periods` and `restart_weights` of the same length and "
-                                     "exactly one of min_lr / min_lr_ratio")
-            return
-        main = {"type": "CosineRestartLR", "by_epoch": False, "periods": list(periods),
-                "restart_weights": list(weights)}
-        moves.append(("periods", "periods"))
-        if "restart_weights" in lr:
-            moves.append(("restart_weights", "restart_weights"))
-        key = "min_lr" if "min_lr" in lr else "min_lr_ratio"
-        main["eta_min" if key == "min_lr" else "eta_min_ratio"] = lr[key]
-        moves.append((key, "eta_min" if key == "min_lr" else "eta_min_ratio"))
-        if any(w != 1 for w in weights) and lr[key] != 0:
-            main_sev = Severity.REVIEW
-            findings.append(
-                "restart_weights below 1 with a non-zero minimum: mmcv restarts at min + w × (lr - min), "
-                "MMEngine's CosineRestartLR at a value derived from w × lr, so the lr after a restart differs "
-                "(by up to (1 - w) × min)")
-    elif policy == "Linear":
-        main = {"type": "LinearLrInterval", "by_epoch": False, "start_factor": None,
-                "end_factor": lr.get("target_lr", 0), "begin": lr.get("start", 0), "end": total,
-                "interval": lr.get("interval", 1)}
-        moves += [(k, n) for k, n in (("target_lr", "end_factor"), ("start", "begin"), ("interval", "interval"))
-                  if k in lr]
-        notes["end"] = "0.x total_iters"
-        main_sev = Severity.REVIEW
-        findings.append(
-            "LinearLrInterval reads the iteration just finished when it steps, so every lr change lands one "
-            "iteration later than in 0.x, and at iteration `begin` the lr is lr × start_factor for one "
-            "iteration (docs/semantics.md §4)")
-    # Fixed: no main scheduler
-    if main is not None:
-        schedulers.append(main)
+    return out
+
+
+def _exp(ctx: MigrationContext, lr: dict, total, lrs) -> MainScheduler | None:
+    if not isinstance(lr.get("gamma"), (int, float)):
+        ctx.flag(("lr_config",), "Exp policy without a numeric gamma")
+        return None
+    return MainScheduler({"type": "ExponentialLR", "by_epoch": False, "gamma": lr.get("gamma")},
+                         moves=[("gamma", "gamma")])
+
+
+def _poly(ctx: MigrationContext, lr: dict, total, lrs) -> MainScheduler | None:
+    return MainScheduler({"type": "PolyLR", "by_epoch": False, "eta_min": lr.get("min_lr", 0.0),
+                          "power": lr.get("power", 1.0), "begin": 0, "end": total + 1},
+                         moves=[(k, n) for k, n in (("min_lr", "eta_min"), ("power", "power")) if k in lr],
+                         notes={"end": f"0.x total_iters={total} + 1 (PolyLR reaches eta_min at end - 1)"})
+
+
+def _cosine_annealing(ctx: MigrationContext, lr: dict, total, lrs) -> MainScheduler | None:
+    if ("min_lr" in lr) == ("min_lr_ratio" in lr):
+        ctx.flag(("lr_config",), "CosineAnnealing needs exactly one of min_lr / min_lr_ratio")
+        return None
+    main = {"type": "CosineAnnealingLR", "by_epoch": False, "T_max": total}
+    if "min_lr" in lr:
+        main["eta_min"] = lr["min_lr"]
+        moves = [("min_lr", "eta_min")]
+    else:
+        main["eta_min_ratio"] = lr["min_lr_ratio"]
+        moves = [("min_lr_ratio", "eta_min_ratio")]
+    main.update(begin=0, end=total)
+    return MainScheduler(main, moves=moves, notes={"T_max": "0.x total_iters", "end": "0.x total_iters"})
+
+
+def _cosine_restart(ctx: MigrationContext, lr: dict, total, lrs) -> MainScheduler | None:
+    periods = lr.get("periods")
+    weights = lr.get("restart_weights", [1])
+    if ("min_lr" in lr) == ("min_lr_ratio" in lr) or not isinstance(periods, (list, tuple)) \
+            or not isinstance(weights, (list, tuple)) or len(periods) != len(weights):
+        ctx.flag(("lr_config",), "CosineRestart needs `periods` and `restart_weights` of the same length and "
+                                 "exactly one of min_lr / min_lr_ratio")
+        return None
+    out = MainScheduler({"type": "CosineRestartLR", "by_epoch": False, "periods": list(periods),
+                         "restart_weights": list(weights)}, moves=[("periods", "periods")])
+    if "restart_weights" in lr:
+        out.moves.append(("restart_weights", "restart_weights"))
+    key = "min_lr" if "min_lr" in lr else "min_lr_ratio"
+    out.sched["eta_min" if key == "min_lr" else "eta_min_ratio"] = lr[key]
+    out.moves.append((key, "eta_min" if key == "min_lr" else "eta_min_ratio"))
+    if any(w != 1 for w in weights) and lr[key] != 0:
+        out.severity = Severity.REVIEW
+        out.findings.append(
+            "restart_weights below 1 with a non-zero minimum: mmcv restarts at min + w × (lr - min), "
+            "MMEngine's CosineRestartLR at a value derived from w × lr, so the lr after a restart differs "
+            "(by up to (1 - w) × min)")
+    return out
+
+
+def _linear(ctx: MigrationContext, lr: dict, total, lrs) -> MainScheduler | None:
+    return MainScheduler(
+        {"type": "LinearLrInterval", "by_epoch": False, "start_factor": None,
+         "end_factor": lr.get("target_lr", 0), "begin": lr.get("start", 0), "end": total,
+         "interval": lr.get("interval", 1)},
+        moves=[(k, n) for k, n in (("target_lr", "end_factor"), ("start", "begin"), ("interval", "interval"))
+               if k in lr],
+        notes={"end": "0.x total_iters"},
+        severity=Severity.REVIEW,
+        findings=["LinearLrInterval reads the iteration just finished when it steps, so every lr change lands one "
+                  "iteration later than in 0.x, and at iteration `begin` the lr is lr × start_factor for one "
+                  "iteration (docs/semantics.md §4)"],
+        absolute_lr=True)
+
+
+# One converter per policy of POLICY_KEYS (checked by tests/rules/test_schedule.py).
+POLICY_CONVERTERS: dict[str, PolicyConverter] = {
+    "Fixed": _fixed,
+    "Step": _step,
+    "Exp": _exp,
+    "Poly": _poly,
+    "CosineAnnealing": _cosine_annealing,
+    "CosineRestart": _cosine_restart,
+    "Linear": _linear,
+}
+
+
+def _warmup_scheduler(lr: dict, warmup) -> dict | None:
+    """The 1.x warm-up scheduler (``warmup`` is 'linear', 'constant' or None).
+    MMEngine's LinearLR/ConstantLR reach their end value at step `end - 1`;
+    mmcv's warm-up ends at iteration `warmup_iters`."""
+    if warmup is None:
+        return None
+    w_iters = lr.get("warmup_iters", 0)
+    ratio = lr.get("warmup_ratio", 0.1)
+    if warmup == "linear":
+        return {"type": "LinearLR", "by_epoch": False, "start_factor": ratio, "end_factor": 1.0,
+                "begin": 0, "end": w_iters + 1}
+    return {"type": "ConstantLR", "by_epoch": False, "factor": ratio, "begin": 0, "end": w_iters + 1}
+
+
+def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs) -> None:
+    warm = _warmup_scheduler(lr, warmup)
+    converted = POLICY_CONVERTERS[policy](ctx, lr, total, lrs)
+    if converted is None:
+        return  # flagged
+    main, moves, notes = converted.sched, converted.moves, converted.notes
+    main_sev, findings = converted.severity, converted.findings
+    schedulers = [s for s in (warm, main) if s is not None]
 
     if not schedulers:
         ctx.drop(("lr_config",), "`policy='Fixed'` keeps the optimizers' lr: 1.x needs no param_scheduler")
         return
 
-    per_wrapper = policy == "Linear" and len(set(lrs.values())) > 1
+    per_wrapper = converted.absolute_lr and len(set(lrs.values())) > 1
     if per_wrapper:
         value = {}
         for module, base in lrs.items():
@@ -513,7 +567,7 @@ def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs
             scheds[-1]["start_factor"] = base
             value[module] = scheds[0] if len(scheds) == 1 else scheds
     else:
-        if policy == "Linear":
+        if converted.absolute_lr:
             main["start_factor"] = next(iter(lrs.values()))
         value = schedulers[0] if len(schedulers) == 1 else schedulers
     msg = f"0.x lr policy {policy!r}" + (f" with {warmup} warm-up" if warmup else "") + \
@@ -530,31 +584,28 @@ def _convert_lr(ctx: MigrationContext, lr: dict, policy: str, warmup, total, lrs
     for module, mpath in main_paths():
         for old_key, new_key in moves:
             # same value: recorded as a move so the source expression is reused
-            ctx._record(Severity.EXACT, f"`lr_config.{old_key}` kept as `{new_key}`",
-                        old_paths=(("lr_config", old_key),), new_path=mpath + (new_key,),
-                        old_value=lr[old_key], new_value=lr[old_key], moved=True)
+            ctx.record_move(("lr_config", old_key), mpath + (new_key,), lr[old_key],
+                            f"`lr_config.{old_key}` kept as `{new_key}`")
         for key, text in notes.items():
             ctx.put(mpath + (key,), ctx.get(mpath + (key,)), f"`{key}` from the 0.x training length",
                     inputs=[("total_iters",)], note=text, consume=False)
-        if policy == "Linear":
+        if converted.absolute_lr:
             name = module if module is not None else next(iter(lrs))
             opt_path = ("optimizer",) + ((name, "lr") if name else ("lr",))
             # the optimizer's lr, unchanged: recorded as a move so its source
             # expression (often a variable) is reused, with a note saying why
             value = ctx.get(mpath + ("start_factor",))
-            ctx._record(Severity.EXACT,
-                        "LinearLrInterval's factors are absolute lrs (mmagic linear_lr_scheduler_with_interval.py): "
-                        "start_factor is the optimizer's lr, end_factor the 0.x target_lr",
-                        old_paths=(opt_path,), new_path=mpath + ("start_factor",), old_value=value,
-                        new_value=value, moved=True, note="0.x optimizer lr (an absolute lr for LinearLrInterval)")
+            ctx.record_move(opt_path, mpath + ("start_factor",), value,
+                            "LinearLrInterval's factors are absolute lrs (mmagic linear_lr_scheduler_with_interval.py): "
+                            "start_factor is the optimizer's lr, end_factor the 0.x target_lr",
+                            note="0.x optimizer lr (an absolute lr for LinearLrInterval)")
     if warmup is not None:
         wpaths = [("param_scheduler", m, 0) for m in lrs] if per_wrapper else [("param_scheduler", 0)]
         for wpath in wpaths:
             ratio_key = "start_factor" if warmup == "linear" else "factor"
             if "warmup_ratio" in lr:
-                ctx._record(Severity.EXACT, f"`lr_config.warmup_ratio` kept as warm-up `{ratio_key}`",
-                            old_paths=(("lr_config", "warmup_ratio"),), new_path=wpath + (ratio_key,),
-                            old_value=lr["warmup_ratio"], new_value=lr["warmup_ratio"], moved=True)
+                ctx.record_move(("lr_config", "warmup_ratio"), wpath + (ratio_key,), lr["warmup_ratio"],
+                                f"`lr_config.warmup_ratio` kept as warm-up `{ratio_key}`")
             ctx.put(wpath + ("end",), ctx.get(wpath + ("end",)),
                     "mmcv's warm-up covers iterations 0 .. warmup_iters-1 and gives the plain lr at warmup_iters; "
                     f"MMEngine's {schedulers[0]['type']} reaches its end value at step `end - 1`, hence end = "

@@ -23,67 +23,19 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from ..families import MODEL_TYPES, REPLAYS
 from .errors import VerifyInputError
 
-# 0.x model types -> replay family (docs/semantics.md §2).
-LEGACY_FAMILIES = {
-    "BasiccGAN": "conditional",
-    "StaticUnconditionalGAN": "unconditional",
-    "MSPIEStyleGAN2": "unconditional",
-    "CycleGAN": "translation",
-    "Pix2Pix": "translation",
-    "SinGAN": "singan",
-    "PESinGAN": "singan",
-    "ProgressiveGrowingGAN": "pggan",
-    "PGGAN": "pggan",
-    "StyleGANV1": "pggan",
-    "StyleGANv1": "pggan",
-    "BasicGaussianDiffusion": "diffusion",
-}
+# 0.x model types -> replay family, 1.x model types -> train_step flavour
+# (docs/semantics.md §2): views of the one record per model type in
+# mmgen_migrate/families.py, which the rules classify with too.
+LEGACY_FAMILIES = {name: t.replay for name, t in MODEL_TYPES.items() if t.replay is not None}
+MODERN_FAMILIES = {name: t.flavour for name, t in MODEL_TYPES.items() if t.flavour is not None}
 
-# 1.x model types -> train_step flavour (docs/semantics.md §2).
-MODERN_FAMILIES = {
-    # BaseGAN.train_step, D and G passes inside optim_context.
-    "BaseGAN": "basegan",
-    "BaseConditionalGAN": "basegan",
-    "BigGAN": "basegan",
-    "SAGAN": "basegan",
-    "SNGAN": "basegan",
-    "DCGAN": "basegan",
-    "LSGAN": "basegan",
-    "GGAN": "basegan",
-    "WGANGP": "basegan",
-    "MSPIEStyleGAN2": "basegan",
-    # StyleGAN2.train_step: same schedule, no optim_context (docs/semantics.md §2.2).
-    "StyleGAN2": "stylegan2",
-    "StyleGAN3": "stylegan2",
-    "CycleGAN": "translation",
-    "Pix2Pix": "translation",
-    "SinGAN": "singan",
-    "PESinGAN": "singan",
-    "PGGAN": "pggan",
-    "ProgressiveGrowingGAN": "pggan",
-    "StyleGANv1": "pggan",
-    "StyleGANV1": "pggan",
-}
-
-GAN_FAMILIES = ("conditional", "unconditional")
+GAN_FAMILIES = tuple(name for name, r in REPLAYS.items() if r.gan)
 
 # Train-config keys each 0.x family actually reads (docs/semantics.md §2).
-_LEGACY_TRAIN_KEYS = {
-    "conditional": {"disc_steps", "gen_steps", "batch_accumulation_steps",
-                    "use_ema", "real_img_key"},
-    "unconditional": {"disc_steps", "use_ema", "real_img_key",
-                      "gen_steps", "batch_accumulation_steps",  # noted separately
-                      # MSPIE extras (schedule-neutral)
-                      "num_upblocks", "multi_input_scales",
-                      "multi_scale_probability"},
-    "translation": {"disc_steps", "disc_init_steps", "real_img_key",
-                    "buffer_size", "direction"},
-    "singan": {"disc_steps", "generator_steps", "iters_per_scale", "lr_d",
-               "lr_g", "lr_scheduler_args", "noise_weight_init",
-               "curr_scale", "first_fixed_noises_ch", "fixed_noise_with_pad"},
-}
+_LEGACY_TRAIN_KEYS = {name: set(r.train_keys) for name, r in REPLAYS.items() if r.refused is None}
 
 # Optimizer hyper-parameters we compare, in display order.
 HYPER_KEYS = ("lr", "betas", "eps", "weight_decay", "momentum", "dampening",
@@ -440,27 +392,20 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
             "but OLD must be the 0.x config; are OLD and NEW swapped?", path)
     family = LEGACY_FAMILIES.get(mtype, "unknown")
     spec = LegacySpec(source=path, model_type=mtype, family=family)
-    if family == "unknown":
+    replay = REPLAYS.get(family)
+    if replay is None:
         spec.unsupported.append(f"0.x model type {mtype!r} has no replay (supported: "
                                 + ", ".join(sorted(k for k, v in LEGACY_FAMILIES.items()
-                                                   if v not in ("pggan", "diffusion"))) + ")")
+                                                   if REPLAYS[v].refused is None)) + ")")
         return spec
-    if family == "diffusion":
-        spec.unsupported.append(
-            "0.x BasicGaussianDiffusion has no trainable 1.x equivalent "
-            "(MMagic's ADM train_step raises NotImplementedError, docs/semantics.md §2.7)")
-        return spec
-    if family == "pggan":
-        spec.unsupported.append(
-            "0.x PGGAN/StyleGANv1 is not replayed: its stage schedule follows shown_nkimg, "
-            "optimizers are rebuilt per scale from train_cfg.optimizer_cfg, and the 0.x "
-            "train_step needs torch.distributed (docs/semantics.md §2.3, §6.1)")
+    if replay.refused is not None:
+        spec.unsupported.append(replay.refused)
         return spec
 
     if family == "translation":
         spec.gen_key, spec.disc_key = "generators", "discriminators"
     train_cfg = dict(_as_dict(cfg.get("train_cfg"), "train_cfg", path))
-    known = _LEGACY_TRAIN_KEYS[family]
+    known = replay.train_keys
     ignored = sorted(k for k in train_cfg if k not in known)
     spec.total_iters = cfg.get("total_iters")
     if spec.total_iters is not None:
@@ -535,8 +480,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
                               "internal counter, equal to runner.iter on a fresh run")
     if cfg.get("apex_amp"):
         spec.unsupported.append("0.x apex_amp is not replayed (it needs NVIDIA apex)")
-    if spec.fp16 is not None and family in ("translation", "singan") or (
-            spec.fp16 is not None and mtype == "MSPIEStyleGAN2"):
+    if spec.fp16 is not None and MODEL_TYPES[mtype].family.takes_loss_scaler is False:
         spec.unsupported.append(
             f"0.x {mtype}.train_step does not accept loss_scaler: this fp16_loss_scaler "
             "config raises TypeError in 0.x (docs/semantics.md §5)")
@@ -672,13 +616,10 @@ def parse_modern(cfg: dict, path: str) -> ModernSpec:
 
 def pairing_problem(legacy: LegacySpec, modern: ModernSpec) -> Optional[str]:
     lf, mf = legacy.family, modern.family
-    if lf in GAN_FAMILIES and mf in ("basegan", "stylegan2"):
-        return None
-    if lf == "translation" and mf == "translation":
-        if legacy.model_type != modern.model_type:
-            return f"0.x {legacy.model_type} and 1.x {modern.model_type} are different translation models"
-        return None
-    if lf == "singan" and mf == "singan":
+    replay = REPLAYS.get(lf)
+    if replay is not None and mf in replay.pairs_with:
+        if replay.same_type and legacy.model_type != modern.model_type:
+            return f"0.x {legacy.model_type} and 1.x {modern.model_type} are different {lf} models"
         return None
     return (f"cannot compare 0.x {legacy.model_type} ({lf}) with 1.x "
             f"{modern.model_type} ({mf}): different model families")

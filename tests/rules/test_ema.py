@@ -345,3 +345,15 @@ def test_a_runtime_file_converted_alone_gets_ema_config_and_a_review_note():
     assert res.status != FAILED, res.error
     assert "ema_config" in res.new_text and "ExponentialMovingAverageHook" not in res.new_text
     assert any("has no model" in c.message and c.severity == Severity.REVIEW for c in res.changes)
+
+
+def test_ema_schedule_in_generator_updates():
+    from mmgen_migrate.rules.ema import ema_schedule
+
+    s = ema_schedule(8, 160000, 8, "disc_steps=8")  # the BigGAN case: exact
+    assert (s.interval, s.start, s.severity, s.findings) == (1, 20000, Severity.EXACT, [])
+    s = ema_schedule(5, 7, 1, "p")  # one generator update per iteration: unchanged, no notes
+    assert (s.interval, s.start, s.int_note, s.start_note, s.severity) == (5, 7, None, None, Severity.EXACT)
+    s = ema_schedule(3, 10, 2, "p")  # not a multiple: rounded, review
+    assert (s.interval, s.start, s.severity) == (2, 5, Severity.REVIEW)
+    assert "not a multiple" in s.findings[0] and s.int_note.endswith("rounded")

@@ -340,3 +340,9 @@ def test_random_step_schedules_with_warmup_replay_like_mmcv(milestones, gamma, w
     assert sev(out) == Severity.EXACT
     got = mmengine_lrs(out.target["param_scheduler"], 1e-3, 60)
     assert got == pytest.approx([mmcv_lr(lr, 1e-3, i, 60) for i in range(60)], rel=1e-6, abs=1e-12)
+
+
+def test_every_policy_has_one_converter():
+    from mmgen_migrate.rules import schedule
+
+    assert set(schedule.POLICY_CONVERTERS) == set(schedule.POLICY_KEYS)

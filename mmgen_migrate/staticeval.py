@@ -99,6 +99,10 @@ class Env:
     def __getitem__(self, name: str) -> Any:
         return self.bindings.lookup(name, self.before)
 
+    def is_bound(self, name: str) -> bool:
+        """Does any statement before this point bind ``name``?"""
+        return any(idx < self.before for idx, _ in self.bindings.history.get(name, ()))
+
 
 def evaluate(node: cst.CSTNode, env: Env | None = None) -> Any:
     """Value of expression ``node``; raises :class:`Unknown`."""
@@ -199,13 +203,9 @@ def _as_dict(value: Any) -> dict:
 def _call(node: cst.Call, env: Env | None) -> Any:
     if not isinstance(node.func, cst.Name) or node.func.value not in _SAFE_CALLS:
         raise Unknown("call")
-    if env is not None:
-        try:
-            env[node.func.value]
-        except Unknown:
-            pass
-        else:  # the file rebinds a builtin name: do not trust it
-            raise Unknown("shadowed builtin")
+    if env is not None and env.is_bound(node.func.value):
+        # the file rebinds a builtin name (to a value known or not): do not trust it
+        raise Unknown("shadowed builtin")
     func = _SAFE_CALLS[node.func.value]
     args, kwargs = [], {}
     for arg in node.args:

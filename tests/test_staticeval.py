@@ -102,8 +102,6 @@ def test_a_rebound_builtin_is_not_trusted():
     assert value("dict(a=1)") == {"a": 1}  # without the file's bindings it is the builtin
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a builtin rebound to a value the evaluator cannot compute "
-                                       "is looked up as Unknown, which _call takes for 'not rebound'")
 def test_a_builtin_rebound_to_an_unknown_value_is_not_trusted():
     env = env_after("dict = lambda **kw: kw\nx = 1\n")
     with pytest.raises(se.Unknown):

@@ -39,9 +39,10 @@ def _options(select, ignore, allow_exec) -> ConvertOptions:
 
     select = [select] if isinstance(select, str) else select
     ignore = [ignore] if isinstance(ignore, str) else ignore
+    from .load import check_allow_exec
+
     resolve_selection(select, ignore)  # unknown rule ids fail here (UnknownRuleError)
-    if allow_exec not in (None, "sandbox", "unconfined"):
-        raise UsageError(f"allow_exec must be None, 'sandbox' or 'unconfined', not {allow_exec!r}")
+    check_allow_exec(allow_exec)  # a bad mode, or a sandbox the kernel cannot give
     return ConvertOptions(select=select, ignore=ignore, allow_exec=allow_exec)
 
 

@@ -15,7 +15,6 @@ from rich.markup import escape
 from . import __version__
 from . import settings as settings_mod
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK  # noqa: F401  (re-exported)
-from .settings import SettingsError
 
 # The converter, the rules and the reports (LibCST, MMEngine) are imported by
 # the commands that need them, so `mmgen-migrate --help` starts fast.
@@ -145,12 +144,9 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
         raise UsageError("--diff/--check write nothing; drop --in-place/--output")
     resolve_selection(opts["select"], opts["ignore"])  # fail early on unknown rule ids
     allow_exec = opts.get("allow_exec")
-    if allow_exec == "sandbox":
-        from .load import sandbox_problem
+    from .load import check_allow_exec
 
-        problem = sandbox_problem()
-        if problem:
-            raise UsageError(f"--allow-exec: {problem} (pass --allow-exec=unconfined to execute without a sandbox)")
+    check_allow_exec(allow_exec)
     options = ConvertOptions(select=opts["select"], ignore=opts["ignore"], allow_exec=allow_exec)
     if len(opts["report_path"]) > 1 and opts["report_format"]:
         raise UsageError("--report-format needs a single --report; with several, each takes its extension's format")

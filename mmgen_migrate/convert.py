@@ -393,6 +393,7 @@ class Converter:
                 "not read statically: executed with --allow-exec"
                 + (" (unconfined)" if allow_exec == "unconfined" else " in the sandbox"))))
         probe_target = self._probe_target(path, loaded, res)
+        executed_names = self._executed_values(path, loaded, res) if loaded.executed else {}
         lost = unaccounted_leaves(old, target, outcome.changes) if not res.is_base else []
         if lost:
             res.changes.append(Change("internal", Severity.ERROR,
@@ -485,7 +486,7 @@ class Converter:
             staged.unlink(missing_ok=True)
             raise emit_mod.EmitError(problem)
         if loaded.executed:
-            _warn_frozen_executed(res, text, loaded.machine_values.get(str(path), {}))
+            _warn_frozen_executed(res, text, executed_names)
         self.targets[path] = target
         res.target = target
         res.new_text = text
@@ -498,10 +499,7 @@ class Converter:
         converted alongside), and return the target the file converts to on
         the probe machine (None when nothing depends on the machine, or when
         the probe cannot be read)."""
-        if loaded.executed:
-            self._executed_values(path, loaded, res)
-            return None
-        if not loaded.reads:
+        if loaded.executed or not loaded.reads:
             return None
         mine = [r for r in loaded.reads if Path(r.file) == path or Path(r.file) not in self.in_set]
         seen = set()
@@ -522,11 +520,12 @@ class Converter:
         outcome = apply_rules(probe.config, self.rules, partial=res.is_base)
         return restrict_to_owned(outcome.target, probe.config, res.blocked) if res.is_base else outcome.target
 
-    def _executed_values(self, path: Path, loaded, res: FileResult) -> None:
+    def _executed_values(self, path: Path, loaded, res: FileResult) -> dict[str, str]:
         """A config executed with --allow-exec: every top-level name bound by
         a statement outside what is read statically may hold a value of this
         machine (a file, the clock, the environment).  Report each, and give
-        the emitter its value so that it writes the name, not the value."""
+        the emitter its value so that it writes the name, not the value.
+        Returns the names of the string values (value -> name)."""
         import ast
 
         from .reader import NotStatic, check_static
@@ -534,8 +533,8 @@ class Converter:
         try:
             tree = ast.parse(res.old_text or "")
         except SyntaxError:
-            return
-        values = {}
+            return {}
+        values, names = {}, {}
         for index, stmt in enumerate(tree.body):
             name = stmt.targets[0].id if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
                                           and isinstance(stmt.targets[0], ast.Name)) else None
@@ -555,7 +554,10 @@ class Converter:
                 "right value where the config runs")))
             if isinstance(value, str) and value or isinstance(value, (list, dict, tuple)) and value:
                 values[index] = value
+            if isinstance(value, str) and len(value) >= 2:
+                names[value] = name
         loaded.machine_values[str(path)] = values
+        return names
 
     def _frozen(self, staged: Path, probe_target) -> str | None:
         """Why the written config freezes a machine-dependent value, if it does."""
@@ -592,18 +594,12 @@ def _string_literals(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _warn_frozen_executed(res: FileResult, text: str, values: dict) -> None:
+def _warn_frozen_executed(res: FileResult, text: str, names: dict[str, str]) -> None:
     """With --allow-exec there is no probe reading: say where the output
-    writes a string that holds a value computed by executed code."""
-    import ast
-
-    if not values:
+    writes a string that holds a value computed by executed code
+    (``names``: value -> the variable that holds it)."""
+    if not names:
         return
-    names = {}
-    body = ast.parse(res.old_text or "").body
-    for index, value in values.items():
-        if isinstance(value, str) and len(value) >= 2:
-            names[value] = body[index].targets[0].id
     before = {v for _, v in _string_literals(res.old_text or "")}
     for line, literal in _string_literals(text):
         if literal in before:

@@ -27,12 +27,17 @@ class UsageError(MigrateError):
     """Bad command-line or API usage (exit code 2)."""
 
 
-class Status(str, Enum):
-    """What happened to one file (equal to its string: ``Status.FAILED == "failed"``)."""
+class ValueEnum(str, Enum):
+    """An outcome that is equal to, and prints as, its string value, so
+    reports, JSON and comparisons with plain strings are unchanged."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Status(ValueEnum):
+    """What happened to one file (``Status.FAILED == "failed"``)."""
 
     CONVERTED = "converted"
     UNCHANGED = "unchanged"
     FAILED = "failed"
-
-    def __str__(self) -> str:
-        return self.value

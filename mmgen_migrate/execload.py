@@ -30,29 +30,12 @@ def misread_as_lazy(path: str | Path) -> str | None:
     third-party; such a config then fails to load with a bare RuntimeError
     as soon as it calls ``os.path.join``.
     """
-    import ast
-
-    from mmengine.config import Config
-    from mmengine.config.utils import _is_builtin_module
+    from .reader import lazy_import_module, parse
 
     try:
-        if not Config._is_lazy_import(str(path)):
-            return None
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        return lazy_import_module(parse(Path(path).read_text(encoding="utf-8"), str(path)))
     except Exception:
         return None
-    for node in tree.body:
-        if isinstance(node, ast.With):
-            return None  # `with read_base():`: a real new-style config
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if not _is_builtin_module(alias.name):
-                    return alias.name
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if not _is_builtin_module(node.module):
-                return node.module
-    return None
 
 
 def lazy_misread_note(module: str) -> str:

@@ -10,10 +10,7 @@ in the evaluation worker (:mod:`.worker`, docs/execution.md).
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +19,8 @@ import libcst as cst
 from . import staticeval
 
 
-from .errors import ConfigError
-from .execload import lazy_misread_note, load_in_process, misread_as_lazy, one_line, warm_up  # noqa: F401
+from .errors import ConfigError, UsageError
+from .execload import lazy_misread_note, misread_as_lazy  # noqa: F401 (misread_as_lazy: part of this interface)
 from .reader import Machine, MachineRead, NewStyleConfig, NotStatic, Reader, check_size
 
 __all__ = ["ConfigError", "NotStatic", "NewStyleConfig", "SourceFile", "Loaded", "read_source",
@@ -199,6 +196,17 @@ def sandbox_problem() -> str | None:
     if check is None:
         return "the kernel-enforced sandbox is not available in this version"
     return check()
+
+
+def check_allow_exec(mode: str | None) -> None:
+    """Refuse ``--allow-exec`` (``mode == "sandbox"``) with one line where the
+    kernel lacks what the sandbox needs; nothing is downgraded silently."""
+    if mode not in ALLOW_EXEC_MODES:
+        raise UsageError(f"allow_exec must be None, 'sandbox' or 'unconfined', not {mode!r}")
+    if mode == "sandbox":
+        problem = sandbox_problem()
+        if problem:
+            raise UsageError(f"--allow-exec: {problem} (pass --allow-exec=unconfined to execute without a sandbox)")
 
 
 def find_cycle(start: Path, bases_of) -> list[Path] | None:

@@ -357,16 +357,14 @@ _BUILTINS: dict[str, _Function] = {
     **{n: _Function(n, _sized(f)) for n, f in {
         "len": len, "min": min, "max": max, "abs": abs, "round": round, "sum": sum, "sorted": sorted,
         "any": any, "all": all, "divmod": divmod, "pow": _safe_pow, "repr": repr, "chr": chr, "ord": ord,
-        "hex": hex, "oct": oct, "bin": bin, "hash": None,
-    }.items() if f is not None},
+        "hex": hex, "oct": oct, "bin": bin,
+    }.items()},
     "reversed": _Function("reversed", lambda x: list(reversed(x))),
     "enumerate": _Function("enumerate", _sized(lambda x, start=0: list(enumerate(x, start)))),
     "zip": _Function("zip", _sized(lambda *xs, **kw: list(zip(*xs, **kw)))),
-    "map": None,  # needs a function value: refused below
     "isinstance": _Function("isinstance", _isinstance),
     "print": _Function("print", _print),
 }
-_BUILTINS = {k: v for k, v in _BUILTINS.items() if v is not None}
 _CONSTANTS = {"True": True, "False": False, "None": None, "Ellipsis": ...}
 
 # methods of plain values a config may call (all pure, or mutating only the value itself)
@@ -391,11 +389,11 @@ _REAL_METHODS = {m for t in (str, list, tuple, dict, set, frozenset, int, float,
 
 # modules a config may import, and what of them it may use
 _OS_PATH_PURE = {"join", "dirname", "basename", "splitext", "split", "normpath", "isabs", "commonprefix",
-                 "commonpath", "relpath_", "sep_"}
+                 "commonpath"}
 _MODULE_ATTRS: dict[str, set[str]] = {
     "os": {"path", "environ", "getenv", "getcwd", "sep", "pathsep", "extsep", "curdir", "pardir", "linesep"},
-    "os.path": _OS_PATH_PURE - {"relpath_", "sep_"} | {"abspath", "expanduser", "exists", "isfile", "isdir",
-                                                     "islink", "realpath", "relpath", "sep"},
+    "os.path": _OS_PATH_PURE | {"abspath", "expanduser", "exists", "isfile", "isdir", "islink", "realpath",
+                                "relpath", "sep"},
     "copy": {"copy", "deepcopy"},
     "math": {"pi", "e", "inf", "nan", "tau", "sqrt", "log", "log2", "log10", "exp", "ceil", "floor", "pow",
              "isclose", "isfinite", "isinf", "isnan", "gcd", "prod", "cos", "sin", "tan", "fabs", "trunc"},
@@ -531,17 +529,14 @@ def check_static(tree: ast.Module) -> list[ast.AST]:
 
 def _check_module_attr(mod: str, rest: list[str], node: ast.AST, refuse) -> None:
     cur = mod
-    for i, attr in enumerate(rest):
+    for attr in rest:
         if cur == "os.environ":  # os.environ.get / keys / ...
             if attr not in {"get", "keys", "values", "items", "copy"}:
                 refuse(node, f"uses `os.environ.{attr}`")
             return
-        if "." in cur and cur.split(".")[-1] in _MODULE_ATTRS.get(cur.rsplit(".", 1)[0], ()) \
-                and cur not in _MODULES.values():
-            return  # a function's methods: refused when called
         allowed = _MODULE_ATTRS.get(cur)
         if allowed is None:
-            return
+            return  # a function or constant: its attributes are refused when evaluated
         if attr not in allowed:
             refuse(node, f"uses `{cur}.{attr}`")
             return
@@ -621,32 +616,17 @@ class _Interpreter:
         elif isinstance(s, ast.If):
             self.run(s.body if self.truth(self.expr(s.test)) else s.orelse)
         elif isinstance(s, ast.For):
-            iterable = self.iterate(self.expr(s.iter))
-            broke = False
-            for item in iterable:
-                self.step()
+            for item in self.iterate(self.expr(s.iter)):
                 self.assign(s.target, item)
-                try:
-                    self.run(s.body)
-                except _Break:
-                    broke = True
+                if self.loop_body(s.body):
                     break
-                except _Continue:
-                    continue
-            if not broke:
+            else:
                 self.run(s.orelse)
         elif isinstance(s, ast.While):
-            broke = False
             while self.truth(self.expr(s.test)):
-                self.step()
-                try:
-                    self.run(s.body)
-                except _Break:
-                    broke = True
+                if self.loop_body(s.body):
                     break
-                except _Continue:
-                    continue
-            if not broke:
+            else:
                 self.run(s.orelse)
         elif isinstance(s, ast.Delete):
             for t in s.targets:
@@ -672,6 +652,17 @@ class _Interpreter:
                 self.store_name(a.asname or a.name, value)
         else:  # pragma: no cover - check_static refused it
             raise NotStatic(s.lineno, f"uses a `{type(s).__name__}` statement")
+
+    def loop_body(self, body: list[ast.stmt]) -> bool:
+        """One iteration of a loop; True when it ends with ``break``."""
+        self.step()
+        try:
+            self.run(body)
+        except _Break:
+            return True
+        except _Continue:
+            pass
+        return False
 
     def truth(self, value: Any) -> bool:
         try:
@@ -1028,8 +1019,7 @@ class _Interpreter:
         if mod == "os.path":
             if attr == "sep":
                 return posixpath.sep
-            if attr in {"join", "dirname", "basename", "splitext", "split", "normpath", "isabs",
-                        "commonprefix", "commonpath"}:
+            if attr in _OS_PATH_PURE:
                 return _Function(f"os.path.{attr}", _sized(getattr(posixpath, attr)))
             if attr in {"abspath", "realpath"}:
                 return _Function(f"os.path.{attr}", lambda p: self._machine_call(
@@ -1266,12 +1256,14 @@ def _human(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} kB"
 
 
-def check_size(path: Path) -> None:
-    """Refuse a file too large to be a config, before reading it."""
-    try:
-        size = os.stat(path).st_size
-    except OSError:
-        return  # the read reports it
+def check_size(path: Path, size: int | None = None) -> None:
+    """Refuse a file too large to be a config, before reading it (``size``:
+    when the caller has already looked)."""
+    if size is None:
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            return  # the read reports it
     mb = max_config_mb()
     if size > mb * 1024 * 1024:
         raise ConfigError(f"the file is {_human(size)}, larger than any config "
@@ -1330,7 +1322,8 @@ def is_new_style(tree: ast.Module) -> bool:
 def lazy_import_module(tree: ast.Module, nodes: list | None = None) -> str | None:
     """The import that makes MMEngine's ``Config.fromfile(path)`` (no
     ``lazy_import`` given) take this classic config for a new-style
-    (lazy-import) one, or None.  The same walk as MMEngine 0.10's
+    (lazy-import) one, or None (also for a real new-style config, with
+    ``with read_base():`` or a relative import).  The same walk as MMEngine 0.10's
     ``Config._is_lazy_import``, which decides "builtin" by the module's file
     location -- on Python 3.11+ even ``os`` (a frozen module) is not."""
     from mmengine.config.utils import _is_builtin_module
@@ -1342,7 +1335,7 @@ def lazy_import_module(tree: ast.Module, nodes: list | None = None) -> str | Non
             return None
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                return "." * node.level + (node.module or "")
+                return None  # a relative import: a real new-style config, not a misread one
             if node.module == "mmengine" and len(node.names) == 1 and node.names[0].name == "Config":
                 continue
             if isinstance(node.module, str) and not _is_builtin_module(node.module):
@@ -1406,7 +1399,7 @@ class Reader:
             try:
                 st = os.stat(filename)
                 key = (st.st_size, st.st_mtime_ns, st.st_ino, self.machine.is_probe)
-                check_size(Path(filename))
+                check_size(Path(filename), st.st_size)
             except FileNotFoundError:
                 raise ConfigError(f"no such file: {filename}") from None
             except OSError as exc:

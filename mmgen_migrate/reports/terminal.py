@@ -7,7 +7,6 @@ module only renders it.
 
 from __future__ import annotations
 
-import difflib
 from typing import Sequence
 
 from rich.console import Console

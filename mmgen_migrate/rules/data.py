@@ -200,9 +200,9 @@ def _loaded_order(dataset_type: Any) -> str:
     return "rgb" if dataset_type in RGB_DATASETS else "bgr"
 
 
-def _config_loaded_order(source: dict) -> str:
-    """The order a top-level ``*_pipeline`` starts from: that of the
-    config's datasets (``dataset_type`` or the ``data`` splits)."""
+def _dataset_types(source: dict) -> set:
+    """The dataset types a config's data uses: ``dataset_type`` and the
+    ``data`` splits (through ``RepeatDataset`` wrappers)."""
     types = {source.get("dataset_type")}
     data = source.get("data")
     if isinstance(data, dict):
@@ -212,7 +212,13 @@ def _config_loaded_order(source: dict) -> str:
                 ds = ds.get("dataset")
             if isinstance(ds, dict):
                 types.add(ds.get("type"))
-    return "rgb" if types & RGB_DATASETS else "bgr"
+    return types
+
+
+def _config_loaded_order(source: dict) -> str:
+    """The order a top-level ``*_pipeline`` starts from: that of the
+    config's datasets."""
+    return "rgb" if _dataset_types(source) & RGB_DATASETS else "bgr"
 # 0.x-only transforms: a pipeline with one of them is a 0.x pipeline
 LEGACY_TRANSFORMS = {"Collect", "ImageToTensor", "Normalize", "RescaleToZeroOne", "ToTensor"}
 DATASET_ARGS = {
@@ -554,16 +560,7 @@ TRANSLATION_DATASETS = {"PairedImageDataset", "UnpairedImageDataset"}
 def _translation_data(source: dict) -> bool:
     """Does this file's data feed a translation model (a `_base_` dataset file
     has no model to tell)?"""
-    types = {source.get("dataset_type")}
-    data = source.get("data")
-    if isinstance(data, dict):
-        for split in ("train", "val", "test"):
-            ds = data.get(split)
-            while isinstance(ds, dict) and ds.get("type") == "RepeatDataset":
-                ds = ds.get("dataset")
-            if isinstance(ds, dict):
-                types.add(ds.get("type"))
-    return bool(types & TRANSLATION_DATASETS)
+    return bool(_dataset_types(source) & TRANSLATION_DATASETS)
 
 
 def _normalisation(ctx: MigrationContext, pipes: list) -> None:

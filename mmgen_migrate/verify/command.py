@@ -36,14 +36,14 @@ def verify_command(old: str, new: str, iters, device: str, fmt: str, seed: int, 
     """
     from . import render_text, verify_configs
 
-    if allow_exec == "sandbox":
-        from ..load import sandbox_problem
+    from ..errors import UsageError
+    from ..load import check_allow_exec
 
-        problem = sandbox_problem()
-        if problem:
-            click.echo(f"error: --allow-exec: {problem} (pass --allow-exec=unconfined to execute without a sandbox)",
-                       err=True)
-            sys.exit(2)
+    try:
+        check_allow_exec(allow_exec)
+    except UsageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     try:
         result = verify_configs(old, new, iters=iters, device=device, seed=seed, allow_exec=allow_exec)
     except VerifyInputError as e:

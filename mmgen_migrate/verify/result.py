@@ -43,19 +43,17 @@ step), ``lr``, ``ema`` (EMA average events), ``ema-momentum``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, Dict, List, Optional
 
+from ..errors import ValueEnum
+
 SCHEMA = "mmgen-migrate.verify/1"
-class Verdict(str, Enum):
-    """verify's answer (equal to its string: ``Verdict.EQUIVALENT == "equivalent"``)."""
+class Verdict(ValueEnum):
+    """verify's answer (``Verdict.EQUIVALENT == "equivalent"``)."""
 
     EQUIVALENT = "equivalent"
     DIFFERENT = "different"
     NOT_VERIFIED = "not verified"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 EQUIVALENT, DIFFERENT, NOT_VERIFIED = Verdict.EQUIVALENT, Verdict.DIFFERENT, Verdict.NOT_VERIFIED

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from .errors import MigrateError
 
+import ast
 import keyword
 from collections import Counter
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class EmitInput:
     # values of top-level statements the static evaluator cannot compute
     # itself (they read the machine), by statement index, from the reader
     known: dict = field(default_factory=dict)
+    # the source ``module`` was parsed from (saves generating it again)
+    source: str | None = None
 
 
 def emit(inp: EmitInput) -> str:
@@ -138,7 +141,8 @@ class _Emitter:
         self.body = list(inp.module.body)
         self.newline = inp.module.default_newline
         self.indent_unit = inp.module.default_indent if inp.module.default_indent.strip() == "" else "    "
-        self.facts = staticeval.Facts(inp.module)
+        self.facts = staticeval.Facts(inp.module, inp.source)
+        self.parse_config = inp.module.config_for_parsing
         self.bindings = staticeval.module_bindings(inp.module, self.facts, known=inp.known)
         self.simple_defs: dict[str, list[int]] = {}
         self.complex_defs: dict[str, list[int]] = {}
@@ -406,7 +410,7 @@ class _Emitter:
                 kept.append(a)
                 continue
             code = self.render(value[k], sub_path, at, arg_indent, len(arg_indent) + len(k) + 1)
-            kept.append(a.with_changes(value=_parse_expression(code, self.module)))
+            kept.append(a.with_changes(value=_Code(code)))
         added = [k for k in value if k not in keys]
         if not kept and not added:
             return None
@@ -429,7 +433,7 @@ class _Emitter:
                     ws = sep.with_changes(first_line=cst.TrailingWhitespace(
                         whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(f"# {note}")))
                 kept.append(cst.Arg(
-                    keyword=cst.Name(k), value=_parse_expression(code, self.module),
+                    keyword=cst.Name(k), value=_Code(code),
                     equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                           whitespace_after=cst.SimpleWhitespace("")),
                     comma=cst.Comma(whitespace_after=ws)))
@@ -560,14 +564,27 @@ class _Emitter:
 
     def statement(self, name: str, value: Any, at: int) -> cst.SimpleStatementLine:
         code = f"{name} = {self.render(value, (name,), at, '', len(name) + 3)}\n"
-        stmt = self.parse_statement(code)
+        stmt = self.written_statement(name, code)
         self.written.add(name)
+        return stmt
+
+    def written_statement(self, name: str, code: str) -> "_Written":
+        """The statement ``code`` (``name = ...``, ending in one newline) as
+        text: printing it is all the edit does with it."""
+        code = code.replace("\r\n", "\n")
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError) as exc:  # pragma: no cover - a bug in rendering
+            raise EmitError(f"internal error: generated code does not parse: {exc}") from exc
+        stmt = _Written(body=(), code=code[:-1].replace("\n", self.newline), name=name)
+        self.facts.remember(stmt, code, tree)
+        self.facts.single_line[id(stmt)] = (stmt, "\n" not in code[:-1])
         return stmt
 
     def parse_statement(self, code: str) -> cst.SimpleStatementLine:
         code = code.replace("\r\n", "\n").replace("\n", self.newline)
         try:
-            stmt = cst.parse_statement(code, config=self.module.config_for_parsing)
+            stmt = cst.parse_statement(code, config=self.parse_config)
         except Exception as exc:  # pragma: no cover - a bug in rendering
             raise EmitError(f"internal error: generated code does not parse: {exc}") from exc
         assert isinstance(stmt, cst.SimpleStatementLine)
@@ -760,11 +777,11 @@ class _Emitter:
         routed = self.route_comments(delete, insert_at)
         new_names = {}
         for i, new in rewrite.items():
-            new_names[id(new)] = staticeval.simple_assignment(new)[0]
+            new_names[id(new)] = _written_name(new)
         for new in [x for v in insert_at.values() for x in v] + append:
-            simple = staticeval.simple_assignment(new)
-            if simple is not None:
-                new_names[id(new)] = simple[0]
+            name = _written_name(new)
+            if name is not None:
+                new_names[id(new)] = name
 
         def with_routed(new, extra):
             name = new_names.get(id(new))
@@ -859,7 +876,7 @@ class _Emitter:
                 found += [(ln.comment.value, (name,)) for ln in stmt.leading_lines if ln.comment is not None]
             found += _comments_by_path(value, (name,))
             replacements = insert_at.get(i)
-            in_place = staticeval.simple_assignment(replacements[0])[0] if replacements else None
+            in_place = _written_name(replacements[0]) if replacements else None
             if stmt.trailing_whitespace.comment is not None and not (
                     replacements and _single_line(replacements[0], self.facts.single_line)):
                 found.append((stmt.trailing_whitespace.comment.value, (name,)))
@@ -1037,11 +1054,52 @@ def _child(node: cst.BaseExpression, key: Any) -> cst.BaseExpression | None:
     return None
 
 
-def _parse_expression(code: str, module: cst.Module) -> cst.BaseExpression:
-    try:
-        return cst.parse_expression(code, config=module.config_for_parsing)
-    except Exception as exc:  # pragma: no cover - a bug in rendering
-        raise EmitError(f"internal error: generated expression does not parse: {exc}") from exc
+@dataclass(frozen=True)
+class _Written(cst.SimpleStatementLine):
+    """A statement the emitter wrote, kept as its text (``code``: without
+    its newline, which is ``trailing_whitespace``'s; ``body`` is empty).
+    Parsing generated code back into a CST only to print it again was most
+    of an emit; the written file is parsed and read back as a whole anyway
+    (see ``convert.py``)."""
+
+    code: str = ""
+    name: str | None = None
+
+    def _visit_and_replace_children(self, visitor):
+        lines = [line.visit(visitor) for line in self.leading_lines]
+        return _Written(body=(), leading_lines=[line for line in lines if isinstance(line, cst.EmptyLine)],
+                        trailing_whitespace=self.trailing_whitespace.visit(visitor), code=self.code, name=self.name)
+
+    def _codegen_impl(self, state) -> None:
+        for line in self.leading_lines:
+            line._codegen(state)
+        state.add_indent_tokens()
+        state.add_token(self.code)
+        self.trailing_whitespace._codegen(state)
+
+
+@dataclass(frozen=True)
+class _Code(cst.BaseExpression):
+    """An expression the emitter rendered, as its text (placed in a call it
+    edits, which is then printed; never evaluated or visited)."""
+
+    code: str = ""
+    lpar: tuple = ()
+    rpar: tuple = ()
+
+    def _visit_and_replace_children(self, visitor):
+        return self
+
+    def _codegen_impl(self, state) -> None:
+        state.add_token(self.code)
+
+
+def _written_name(stmt) -> str | None:
+    """The name a new statement assigns (None: not an assignment)."""
+    if isinstance(stmt, _Written):
+        return stmt.name
+    simple = staticeval.simple_assignment(stmt)
+    return simple[0] if simple is not None else None
 
 
 def _literal(value: Any) -> str:

@@ -486,22 +486,33 @@ def _code_comments(code: str) -> list[str] | None:
         return None
 
 
+def _line_comments(code: str) -> list[tuple[int, str]] | None:
+    try:
+        return [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+                if tok.type == tokenize.COMMENT]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+
+
 class Facts:
     """Names bound and read, and comments held, by the top-level statements
     of one module (and by any other node, computed on demand)."""
 
-    def __init__(self, module: cst.Module):
+    def __init__(self, module: cst.Module, code: str | None = None):
+        """``code``: the source ``module`` was parsed from, if known (the
+        same text as ``module.code``)."""
         self.module = module
         self._cache: dict[int, tuple[cst.CSTNode, set[str], set[str]]] = {}
         self._comments: dict[int, list[str]] = {}
         self.single_line: dict[int, tuple[cst.CSTNode, bool]] = {}  # the emitter's notes on its statements
-        code = module.code
+        if code is None:
+            code = module.code
         try:
             tree = ast.parse(code)
-            toks = [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline)
-                    if tok.type == tokenize.COMMENT]
-        except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             return  # fall back to the visitors, node by node
+        lines = code.splitlines(keepends=True)
+        everything: list[tuple[int, str]] | None = None  # the whole file's comments, where a statement's alone do not tokenize
         stmts = tree.body
         pos = 0
         for stmt in module.body:
@@ -515,7 +526,16 @@ class Facts:
             self._cache[id(stmt)] = (stmt, bound, refs)
             first = min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", [])])
             last = group[-1].end_lineno or group[-1].lineno
-            self._comments[id(stmt)] = [text for line, text in toks if first <= line <= last]
+            own = lines[first - 1:last]
+            # (tokenizing is the slow part: only lines that hold a `#` can hold a comment)
+            found = _code_comments("".join(own)) if any("#" in line for line in own) else []
+            if found is None:
+                if everything is None:
+                    everything = _line_comments(code)
+                    if everything is None:
+                        return
+                found = [text for line, text in everything if first <= line <= last]
+            self._comments[id(stmt)] = found
 
     def _facts(self, node: cst.CSTNode) -> tuple[set[str], set[str]]:
         hit = self._cache.get(id(node))
@@ -533,14 +553,16 @@ class Facts:
         self._cache[id(node)] = (node, bound, refs)
         return bound, refs
 
-    def remember(self, node: cst.CSTNode, code: str) -> None:
-        """Facts of a node made from ``code`` (saves generating it again)."""
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return
+    def remember(self, node: cst.CSTNode, code: str, tree: ast.AST | None = None) -> None:
+        """Facts of a node made from ``code`` (saves generating it again);
+        ``tree``: ``code`` already parsed."""
+        if tree is None:
+            try:
+                tree = ast.parse(code)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return
         self._cache[id(node)] = (node, _ast_bound(tree), _ast_referenced(tree))
-        comments = _code_comments(code)
+        comments = _code_comments(code) if "#" in code else []
         if comments is not None:
             self._comments[id(node)] = comments
 

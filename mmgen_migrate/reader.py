@@ -1375,6 +1375,7 @@ class Reader:
         values: dict[str, dict[int, Any]] = {}
         try:
             cfg, _env = self._file2dict(filename, [], reads, values, text=text)
+            cfg = _plain_copy(cfg)  # (the cache's copy stays as it is, whatever the caller does)
         except RecursionError:
             raise ConfigError("a value nests too deeply to be read (Python's recursion limit)") from None
         return ReadResult(cfg, reads, values, self._lazy.get(filename))
@@ -1409,7 +1410,9 @@ class Reader:
                 reads.extend(hit.reads)
                 for f, v in hit.machine_values.items():
                     values.setdefault(f, {}).update(v)
-                return _plain_copy(hit.cfg), dict(hit.env)
+                # shared, not copied: a base's dicts are only read (MMEngine's
+                # merge copies what it changes; ``read`` copies its result)
+                return hit.cfg, dict(hit.env)
             try:
                 with open(filename, encoding="utf-8") as fh:
                     text = fh.read()
@@ -1506,20 +1509,24 @@ class Reader:
         for f, v in own_values.items():
             values.setdefault(f, {}).update(v)
         if key is not None:
-            self._cache[filename] = _Cached(key, _plain_copy(result), dict(env_variables), list(own_reads),
+            self._cache[filename] = _Cached(key, result, dict(env_variables), list(own_reads),
                                             copy.deepcopy(own_values))
         return result, env_variables
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
 def _plain_copy(value: Any) -> Any:
     """A copy with every dict (ConfigDict too) a plain dict, lists and
     tuples kept as they are (what ``ConfigDict.to_dict`` gives)."""
+    atoms = _ATOMS
     if isinstance(value, dict):
-        return {k: _plain_copy(v) for k, v in value.items()}
+        return {k: v if type(v) in atoms else _plain_copy(v) for k, v in value.items()}
     if type(value) is list:
-        return [_plain_copy(v) for v in value]
+        return [v if type(v) in atoms else _plain_copy(v) for v in value]
     if type(value) is tuple:
-        return tuple(_plain_copy(v) for v in value)
+        return tuple([v if type(v) in atoms else _plain_copy(v) for v in value])
     return value
 
 

@@ -42,6 +42,24 @@ class _Missing:
 
 MISSING: Any = _Missing()
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def copy_value(value: Any) -> Any:
+    """``copy.deepcopy`` of a config value, fast for what configs hold
+    (dicts, lists, tuples, strings, numbers); anything else is deep-copied.
+    (Effective configs share no objects between paths -- the reader copies
+    its result -- so there is no aliasing to keep.)"""
+    if type(value) in _ATOMS:
+        return value
+    if type(value) is dict:
+        return {k: v if type(v) in _ATOMS else copy_value(v) for k, v in value.items()}
+    if type(value) is list:
+        return [v if type(v) in _ATOMS else copy_value(v) for v in value]
+    if type(value) is tuple:
+        return tuple([v if type(v) in _ATOMS else copy_value(v) for v in value])
+    return copy.deepcopy(value)
+
 
 class Severity(str, Enum):
     """How much a change can be trusted.
@@ -234,9 +252,9 @@ def merge(base: dict, override: dict) -> dict:
                     raise MergeError(f"{k} is a dict in the child but {type(out[k]).__name__} in the base")
                 out[k] = merge(out[k], v)
             else:
-                out[k] = copy.deepcopy(v)
+                out[k] = copy_value(v)
         else:
-            out[k] = copy.deepcopy(v)
+            out[k] = copy_value(v)
     return out
 
 

@@ -11,7 +11,6 @@ emitter's job.
 
 from __future__ import annotations
 
-import copy
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
@@ -21,6 +20,7 @@ from ..model import (
     Change,
     Path,
     Severity,
+    copy_value,
     get_path,
     pop_path,
     set_path,
@@ -107,7 +107,7 @@ class MigrationContext:
 
     def __init__(self, source: dict, *, partial: bool = False):
         self.source = source
-        self.cfg = copy.deepcopy(source)
+        self.cfg = copy_value(source)
         self.partial = partial
         self.changes: list[Change] = []
         self.rule: str | None = None

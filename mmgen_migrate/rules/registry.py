@@ -138,7 +138,7 @@ def _check_name(ctx: MigrationContext, name: str, registry: str, where: Path, wh
     versions = ", ".join(f"{k} {v}" for k, v in data["packages"].items())
     pool = set().union(*(data["registries"].get(r, {}) for r in ALIASES.get(registry, (registry,)))) \
         if registry != "*" else set()
-    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.8)
+    close = _close_matches(name, frozenset(pool), 0.8)
     msg = f"{what} `{format_path(where)}={name!r}` is not in {expected} of {versions}"
     if elsewhere:
         msg += f" (it is a {'/'.join(elsewhere)} name, used where {registry} builds)"
@@ -252,6 +252,13 @@ CONSUMED_AT = {
     ("model", "ema_config"): {"start_iter"},  # mmagic BaseGAN._init_ema_model pops it
     ("train_cfg",): {"by_epoch"},  # Runner.build_train_loop pops it for the default loops
 }
+
+
+@lru_cache(maxsize=4096)
+def _close_matches(word: str, candidates: frozenset, cutoff: float) -> list[str]:
+    """``difflib.get_close_matches(word, candidates, n=1)``, remembered (a
+    tree repeats the same misses in every config)."""
+    return difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
 
 
 def signature_of(name: str, registry: str) -> dict | None:
@@ -394,7 +401,7 @@ def rejected_arguments(ctx: MigrationContext) -> None:
         if rejected:
             described = []
             for key in rejected:
-                close = difflib.get_close_matches(str(key), params, n=1, cutoff=0.6)
+                close = _close_matches(str(key), frozenset(params), 0.6)
                 described.append(f"`{key}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
             problems.append(f"would reject {', '.join(described)}")
         if missing:

@@ -28,7 +28,7 @@ from typing import Callable, Optional, Sequence
 
 from .convert import ConvertOptions, Converter, FileResult
 from .interrupt import pool_worker_init, run_guarded, stop_pool
-from .load import ConfigError, read_source
+from .load import base_paths
 from .scratch import scratch_dir, track
 
 OnResult = Callable[[FileResult], None]
@@ -77,11 +77,7 @@ def _bases_in_set(files: Sequence[Path]) -> dict[Path, list[Path]]:
     in_set = set(files)
     out = {}
     for f in files:
-        try:
-            bases = read_source(f).bases
-        except ConfigError:
-            bases = []
-        out[f] = [b for b in bases if b in in_set]
+        out[f] = [b for b in base_paths(f) if b in in_set]
     return out
 
 

@@ -93,3 +93,32 @@ def _res(status="converted", review=False):
 ])
 def test_exit_codes(results, verify, check, expected):
     assert exit_code(results, verify, check=check) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "_base_ = ['a.py', 'b.py']\nx = 1\n",
+    "_base_ = 'a.py'\n",
+    "x = 1; _base_ = ['a.py']\n_base_ = ['b.py']\n",
+    "_base_: list = ['b.py']\n_base_ = ['a.py']\n",
+    "_base_ = x = ['a.py']\n_base_ = ['b.py']\n",
+    "name = 'a'\n_base_ = [name + '.py']\n",
+    "_base_ = ['pkg::a.py']\n",
+    "_base_ = 3\n",
+    "x = 1\n",
+    "\ufeff_base_ = ['a.py']\n",
+    "_base_ = ['a.py'\n",
+    "print(_base_)\n",
+])
+def test_planning_reads_the_bases_the_converter_reads(tmp_path, text):
+    """-j cuts the set by `_base_` links read with Python's parser; they are
+    the ones the converter itself reads (a missed base would convert a file
+    against the wrong view of its base)."""
+    from mmgen_migrate.load import ConfigError, base_paths, read_source
+
+    f = tmp_path / "cfg.py"
+    f.write_text(text, encoding="utf-8")
+    try:
+        expected = read_source(f).bases
+    except ConfigError:
+        expected = []
+    assert base_paths(f) == expected

@@ -190,12 +190,14 @@ def unset_inherited_loaders(target: dict, base_view: dict, changes: list[Change]
 def unaccounted_leaves(old: dict, target: dict, changes: list[Change]) -> list[str]:
     """Leaves of the 0.x config that are neither carried over unchanged nor
     covered by a change (architecture invariant 2)."""
-    touched = [p for c in changes for p in c.old_paths]
+    touched = {tuple(p) for c in changes for p in c.old_paths}
+    # a leaf is covered by a change at it, above it or below it
+    below = {p[:i] for p in touched for i in range(len(p) + 1)}
     lost = []
     for path, value in iter_leaves(old):
-        if same(get_path(target, path), value):
+        if path in below or any(path[:i] in touched for i in range(len(path))):
             continue
-        if any(path[: len(p)] == p or p[: len(path)] == path for p in touched):
+        if same(get_path(target, path), value):
             continue
         lost.append(format_path(path))
     return lost

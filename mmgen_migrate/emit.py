@@ -78,6 +78,10 @@ def code_lines(text: str) -> int:
     import io
     import tokenize
 
+    if "'''" not in text and '"""' not in text and "\\" not in text and "\r" not in text.replace("\r\n", ""):
+        # no token spans lines (no multi-line string, no continued line):
+        # a line holds code unless it is blank or only a comment
+        return sum(1 for ln in text.split("\n") if (s := ln.strip()) and not s.startswith("#"))
     skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
             tokenize.ENDMARKER}
     lines: set[int] = set()
@@ -142,6 +146,10 @@ class _Emitter:
         self.newline = inp.module.default_newline
         self.indent_unit = inp.module.default_indent if inp.module.default_indent.strip() == "" else "    "
         self.facts = staticeval.Facts(inp.module, inp.source)
+        self._hints: dict[Path, Any] = {}
+        self._codes: dict[int, tuple[cst.CSTNode, str]] = {}
+        self._rendered: dict[tuple, tuple[Any, str]] = {}
+        self._reuse: dict[tuple, tuple[Any, tuple]] = {}
         self.parse_config = inp.module.config_for_parsing
         self.bindings = staticeval.module_bindings(inp.module, self.facts, known=inp.known)
         self.simple_defs: dict[str, list[int]] = {}
@@ -221,6 +229,11 @@ class _Emitter:
     def hint(self, path: Path) -> cst.BaseExpression | None:
         """The original expression for (the 0.x origin of) ``path`` in this
         file, if the file writes it out."""
+        if path not in self._hints:
+            self._hints[path] = self._hint(path)
+        return self._hints[path]
+
+    def _hint(self, path: Path) -> cst.BaseExpression | None:
         if self.inp.literal:
             return None
         old = self.old_path_for(path)
@@ -333,13 +346,47 @@ class _Emitter:
     # -- rendering ---------------------------------------------------------
     def render(self, value: Any, path: Path, at: int, indent: str, lead: int = 0) -> str:
         """Source for ``value``; ``lead`` is the width already used on the
-        line before it (to decide between one line and one item per line)."""
+        line before it (to decide between one line and one item per line).
+
+        Rendering is a function of its arguments once the edit is planned
+        (``out_bindings`` set), and the layouts tried for a container render
+        the same items again and again: each answer is remembered."""
+        key = (path, at, indent, lead, id(value))
+        hit = self._rendered.get(key)
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = self._render(value, path, at, indent, lead)
+        self._rendered[key] = (value, text)  # (the value is held, so its id stays its own)
+        return text
+
+    def code_of(self, node: cst.CSTNode) -> str:
+        """``node``'s source (a node of the source module), generated once."""
+        hit = self._codes.get(id(node))
+        if hit is None or hit[0] is not node:
+            hit = self._codes[id(node)] = (node, self.module.code_for_node(node))
+        return hit[1]
+
+    def _reused(self, value: Any, path: Path, at: int) -> tuple[str | None, cst.BaseExpression | None]:
+        """(the text of the source's expression or variable that gives
+        ``value`` here, if one does; the source's expression for ``path``),
+        whatever the layout."""
+        key = (path, at, id(value))
+        hit = self._reuse.get(key)
+        if hit is not None and hit[0] is value:
+            return hit[1]
         node = self.hint(path)
+        text = None
         if node is not None and self.reusable(node, value, at):
-            return self.module.code_for_node(node)
-        name = self.variable_for(value, path, at)
-        if name is not None:
-            return name
+            text = self.code_of(node)
+        else:
+            text = self.variable_for(value, path, at)
+        self._reuse[key] = (value, (text, node))
+        return text, node
+
+    def _render(self, value: Any, path: Path, at: int, indent: str, lead: int) -> str:
+        text, node = self._reused(value, path, at)
+        if text is not None:
+            return text
         if isinstance(value, dict) and value and node is not None:
             edited = self._edit_dict_call(node, value, path, at, indent, lead)
             if edited is not None:
@@ -458,7 +505,7 @@ class _Emitter:
         elif kept[-1] is not args[-1] or kept[-1].keyword.value != keys[-1]:
             kept[-1] = kept[-1].with_changes(comma=last_comma, whitespace_after_arg=last_ws_after)
         code = self.module.code_for_node(node.with_changes(args=kept))
-        if not multiline and "\n" not in self.module.code_for_node(node) and (
+        if not multiline and "\n" not in self.code_of(node) and (
                 "\n" in code or lead + len(code) + 1 > LINE_LIMIT):
             return None  # a one-line call grown too long or over lines: lay it out afresh
         return code
@@ -874,7 +921,8 @@ class _Emitter:
             found = []
             if not insert_at.get(i):  # (replaced in place: the comments above stay in place)
                 found += [(ln.comment.value, (name,)) for ln in stmt.leading_lines if ln.comment is not None]
-            found += _comments_by_path(value, (name,))
+            if self.facts.comments(stmt):  # (no comment on its lines: none inside its value)
+                found += _comments_by_path(value, (name,))
             replacements = insert_at.get(i)
             in_place = _written_name(replacements[0]) if replacements else None
             if stmt.trailing_whitespace.comment is not None and not (

@@ -11,6 +11,7 @@ else, such as function calls with side effects.  Nothing is executed.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import operator
 import tokenize
@@ -104,14 +105,17 @@ class Env:
         return any(idx < self.before for idx, _ in self.bindings.history.get(name, ()))
 
 
+@functools.lru_cache(maxsize=16384)
+def _literal_value(kind: type, text: str) -> Any:
+    """What a number or string literal's text means (``literal_eval`` is
+    slow, and configs repeat their literals)."""
+    return kind(value=text).evaluated_value
+
+
 def evaluate(node: cst.CSTNode, env: Env | None = None) -> Any:
     """Value of expression ``node``; raises :class:`Unknown`."""
-    if isinstance(node, cst.Integer):
-        return node.evaluated_value
-    if isinstance(node, cst.Float):
-        return node.evaluated_value
-    if isinstance(node, cst.SimpleString):
-        return node.evaluated_value
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
+        return _literal_value(type(node), node.value)
     if isinstance(node, cst.ConcatenatedString):
         left, right = evaluate(node.left, env), evaluate(node.right, env)
         if isinstance(left, bytes) != isinstance(right, bytes):
@@ -423,8 +427,17 @@ def referenced_names(node: cst.CSTNode) -> set[str]:
 # and once per generated snippet.  Same answers as the visitors above.
 
 
-def _ast_bound(tree: ast.AST) -> set[str]:
+_NO_BINDING = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SKIP = (ast.expr_context, ast.Constant)
+
+
+def _ast_facts(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """(names ``tree`` binds or mutates at module level, names it reads),
+    in one walk: a conservative over-approximation of the first (as
+    :func:`bound_names`), every ``Name`` for the second (as
+    :func:`referenced_names`)."""
     names: set[str] = set()
+    refs: set[str] = set()
 
     def target(t: ast.AST) -> None:
         if isinstance(t, ast.Name):
@@ -441,41 +454,43 @@ def _ast_bound(tree: ast.AST) -> set[str]:
             if isinstance(base, ast.Name):
                 names.add(base.id)
 
-    def walk(node: ast.AST) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+    def walk(node: ast.AST, binding: bool) -> None:
+        if isinstance(node, ast.Name):
+            refs.add(node.id)
             return
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(node, _SKIP):
             return
-        if isinstance(node, ast.Assign):
-            for t in node.targets:
-                target(t)
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
-            target(node.target)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            target(node.optional_vars)
-        elif isinstance(node, ast.Delete):
-            for t in node.targets:
-                target(t)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                names.add((alias.asname or alias.name).split(".")[0])
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                names.add("*" if alias.name == "*" else (alias.asname or alias.name))
-        elif isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
-                target(func)
+        if binding:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+                binding = False  # (what it binds inside is its own)
+            elif isinstance(node, _NO_BINDING):
+                binding = False
+            elif isinstance(node, ast.Assign):
+                for t in node.targets:
+                    target(t)
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+                target(node.target)
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                target(node.optional_vars)
+            elif isinstance(node, ast.Delete):
+                for t in node.targets:
+                    target(t)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    names.add((alias.asname or alias.name).split(".")[0])
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    names.add("*" if alias.name == "*" else (alias.asname or alias.name))
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
+                    target(func)
         for child in ast.iter_child_nodes(node):
-            walk(child)
+            walk(child, binding)
 
-    walk(tree)
-    return names
-
-
-def _ast_referenced(tree: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    walk(tree, True)
+    return names, refs
 
 
 def _code_comments(code: str) -> list[str] | None:
@@ -521,8 +536,11 @@ class Facts:
             pos += count
             if len(group) != count:
                 return
-            bound = set().union(*(_ast_bound(s) for s in group))
-            refs = set().union(*(_ast_referenced(s) for s in group))
+            bound, refs = set(), set()
+            for s in group:
+                b, r = _ast_facts(s)
+                bound |= b
+                refs |= r
             self._cache[id(stmt)] = (stmt, bound, refs)
             first = min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", [])])
             last = group[-1].end_lineno or group[-1].lineno
@@ -547,7 +565,7 @@ class Facts:
                 tree: ast.AST = ast.parse(f"({code})", mode="eval")
             else:
                 tree = ast.parse(code)
-            bound, refs = _ast_bound(tree), _ast_referenced(tree)
+            bound, refs = _ast_facts(tree)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             bound, refs = bound_names(node), referenced_names(node)
         self._cache[id(node)] = (node, bound, refs)
@@ -561,7 +579,7 @@ class Facts:
                 tree = ast.parse(code)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return
-        self._cache[id(node)] = (node, _ast_bound(tree), _ast_referenced(tree))
+        self._cache[id(node)] = (node, *_ast_facts(tree))
         comments = _code_comments(code) if "#" in code else []
         if comments is not None:
             self._comments[id(node)] = comments

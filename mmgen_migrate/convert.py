@@ -686,7 +686,7 @@ def convert_text(text: str, *, filename: str = "config.py", options: ConvertOpti
     return results[0]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, stale: Iterable[str] | None = None) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file,
     never a partial one (a complete temporary file in the same folder, then
     an atomic rename).  No fsync: this guards against interrupted runs, not
@@ -699,9 +699,14 @@ def write_atomic(path: Path, data: bytes) -> None:
     removed by the next run that writes ``NAME``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{glob_escape(path.name)}.mmgen-migrate-*.tmp"):
+    # ``stale``: the names of the folder's leftovers, when the caller listed
+    # them once for all the files it writes there
+    prefix = f".{path.name}.mmgen-migrate-"
+    leftovers = path.parent.glob(f".{glob_escape(path.name)}.mmgen-migrate-*.tmp") if stale is None else [
+        path.parent / name for name in stale if name.startswith(prefix) and name.endswith(".tmp")]
+    for leftover in leftovers:
         try:
-            stale.unlink()
+            leftover.unlink()
         except OSError:
             pass
     try:
@@ -804,6 +809,17 @@ def hold_back_failed_families(results: Sequence[FileResult]) -> None:
 def write_results(results: Sequence[FileResult], destination_of) -> None:
     """Write every converted (or unchanged) file to ``destination_of(result)``;
     failed files are never written."""
+    leftovers: dict[Path, list[str]] = {}  # folder -> its `.*.mmgen-migrate-*.tmp` entries, listed once
+
+    def stale_in(folder: Path) -> list[str]:
+        if folder not in leftovers:
+            try:
+                leftovers[folder] = [e.name for e in os.scandir(folder)
+                                     if e.name.startswith(".") and e.name.endswith(".tmp") and ".mmgen-migrate-" in e.name]
+            except OSError:  # (not there yet: nothing left in it)
+                leftovers[folder] = []
+        return leftovers[folder]
+
     for res in results:
         if res.status == FAILED or res.new_text is None:
             continue
@@ -814,5 +830,5 @@ def write_results(results: Sequence[FileResult], destination_of) -> None:
         if dst.exists() and dst.read_bytes() == data:
             res.destination = dst
             continue
-        write_atomic(dst, data)
+        write_atomic(dst, data, stale=stale_in(dst.parent))
         res.destination = dst

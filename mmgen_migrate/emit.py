@@ -102,11 +102,10 @@ def growth_note(old_text: str, new_text: str, changes: Iterable[Change]) -> Chan
     n_old, n_new = code_lines(old_text), code_lines(new_text)
     if not n_old or n_new <= GROWTH_LIMIT * n_old:
         return None
-    try:
-        old_module, new_module = cst.parse_module(old_text), cst.parse_module(new_text)
-    except cst.ParserSyntaxError:
+    old_statements, new_statements = _statement_lines(old_text), _statement_lines(new_text)
+    if old_statements is None or new_statements is None:
         return None
-    old_code = {old_module.code_for_node(st.with_changes(leading_lines=[])) for st in old_module.body}
+    old_code = {code for _, code in old_statements}
     sources: dict[str, list[str]] = {}
     for c in changes:
         if c.new_path and isinstance(c.new_path[0], str):
@@ -115,12 +114,10 @@ def growth_note(old_text: str, new_text: str, changes: Iterable[Change]) -> Chan
                         c.new_path[0], []):
                     sources[c.new_path[0]].append(p[0])
     grown = []
-    for st in new_module.body:
-        simple = staticeval.simple_assignment(st)
-        code = new_module.code_for_node(st.with_changes(leading_lines=[]))
-        if simple is None or code in old_code:
+    for name, code in new_statements:
+        if name is None or code in old_code:
             continue
-        grown.append((code_lines(code), simple[0]))
+        grown.append((code_lines(code), name))
     grown.sort(key=lambda item: -item[0])
     parts = []
     for n, name in grown[:4]:
@@ -129,6 +126,37 @@ def growth_note(old_text: str, new_text: str, changes: Iterable[Change]) -> Chan
     return Change("emit", Severity.EXACT,
                   f"{n_new / n_old:.1f}x {GROWTH_NOTE} ({n_old} -> {n_new} code lines): 1.x writes out what 0.x "
                   f"inherited or said in one key: {', '.join(parts)}")
+
+
+def _statement_lines(text: str) -> list[tuple[str | None, str]] | None:
+    """The top-level statements of ``text`` as (the name a one-target
+    assignment binds, else None; the lines the statement is written on),
+    from Python's parser (the statements sharing a line are one entry, with
+    no name).  None when ``text`` does not parse."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = text.splitlines(keepends=True)
+    groups: list[list[ast.stmt]] = []
+    for stmt in body:
+        if groups and stmt.lineno <= (groups[-1][-1].end_lineno or groups[-1][-1].lineno):
+            groups[-1].append(stmt)  # `a = 1; b = 2`
+        else:
+            groups.append([stmt])
+    out = []
+    for group in groups:
+        first = min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", [])])
+        last = group[-1].end_lineno or group[-1].lineno
+        name = None
+        if len(group) == 1:
+            stmt = group[0]
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                name = stmt.targets[0].id
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                name = stmt.target.id
+        out.append((name, "".join(lines[first - 1:last])))
+    return out
 
 
 # ---------------------------------------------------------------------------

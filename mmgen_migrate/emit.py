@@ -532,7 +532,12 @@ class _Emitter:
                 kept[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=last_ws_after)
         elif kept[-1] is not args[-1] or kept[-1].keyword.value != keys[-1]:
             kept[-1] = kept[-1].with_changes(comma=last_comma, whitespace_after_arg=last_ws_after)
-        code = self.module.code_for_node(node.with_changes(args=kept))
+        # the kept arguments' values print as the source does (generated once
+        # for all the layouts tried)
+        source_values = {id(a.value) for a in args}
+        printed = [a.with_changes(value=_Code(self.code_of(a.value))) if id(a.value) in source_values else a
+                   for a in kept]
+        code = self.module.code_for_node(node.with_changes(args=printed))
         if not multiline and "\n" not in self.code_of(node) and (
                 "\n" in code or lead + len(code) + 1 > LINE_LIMIT):
             return None  # a one-line call grown too long or over lines: lay it out afresh

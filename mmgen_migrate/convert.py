@@ -217,6 +217,7 @@ class Converter:
         self.modern: dict[Path, bool] = {}  # `_base_` files outside the set: already 1.x?
         self._loaded: dict[Path, object] = {}
         self.blocked: dict[Path, frozenset] = {}
+        self._folders: set[Path] = set()  # staging folders made
 
     def rel(self, path: Path) -> str:
         if self.root is not None:
@@ -225,6 +226,12 @@ class Converter:
             except ValueError:
                 pass
         return path.name
+
+    def _folder(self, folder: Path) -> None:
+        """Make a staging folder (once)."""
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
 
     # -- reading and ordering ------------------------------------------------
     def _source(self, path: Path) -> SourceFile:
@@ -339,7 +346,7 @@ class Converter:
         if depth > 20 or not all(self._stage_1x(b, s, dest.parent, staging, depth + 1)
                                  for s, b in zip(src.base_specs, src.bases)):
             return False
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(dest.parent)
         dest.write_bytes(src.raw)
         return True
 
@@ -412,7 +419,7 @@ class Converter:
             self.targets[path] = res.target = target
             res.new_text, res.status = src.text, UNCHANGED
             staged = staging / res.rel  # where the configs inheriting it find it
-            staged.parent.mkdir(parents=True, exist_ok=True)
+            self._folder(staged.parent)
             staged.write_bytes(src.raw)
             return
 
@@ -429,7 +436,7 @@ class Converter:
             target = unset_inherited_loaders(target, base_view, res.changes)
         kept = [spec for spec, _ in in_set_bases] if res.inlined_bases else None
         staged = staging / res.rel
-        staged.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(staged.parent)
         text = None
         problem = ""
         first_problem = ""
@@ -698,9 +705,10 @@ def write_atomic(path: Path, data: bytes, *, stale: Iterable[str] | None = None)
     two system calls; such a leftover (``.NAME.mmgen-migrate-PID.tmp``) is
     removed by the next run that writes ``NAME``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     # ``stale``: the names of the folder's leftovers, when the caller listed
-    # them once for all the files it writes there
+    # them once for all the files it writes there (and made the folder)
+    if stale is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}.mmgen-migrate-"
     leftovers = path.parent.glob(f".{glob_escape(path.name)}.mmgen-migrate-*.tmp") if stale is None else [
         path.parent / name for name in stale if name.startswith(prefix) and name.endswith(".tmp")]
@@ -809,15 +817,18 @@ def hold_back_failed_families(results: Sequence[FileResult]) -> None:
 def write_results(results: Sequence[FileResult], destination_of) -> None:
     """Write every converted (or unchanged) file to ``destination_of(result)``;
     failed files are never written."""
-    leftovers: dict[Path, list[str]] = {}  # folder -> its `.*.mmgen-migrate-*.tmp` entries, listed once
+    leftovers: dict[Path, list[str] | None] = {}  # folder -> its `.*.mmgen-migrate-*.tmp` entries, listed once
 
-    def stale_in(folder: Path) -> list[str]:
+    def stale_in(folder: Path) -> list[str] | None:
         if folder not in leftovers:
             try:
                 leftovers[folder] = [e.name for e in os.scandir(folder)
                                      if e.name.startswith(".") and e.name.endswith(".tmp") and ".mmgen-migrate-" in e.name]
-            except OSError:  # (not there yet: nothing left in it)
+            except FileNotFoundError:  # (not there yet: nothing left in it)
+                folder.mkdir(parents=True, exist_ok=True)
                 leftovers[folder] = []
+            except OSError:  # (write_atomic says what is wrong with it)
+                leftovers[folder] = None
         return leftovers[folder]
 
     for res in results:

@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
+from ..families import REPLAY_CONDITIONAL, REPLAY_SINGAN, REPLAY_TRANSLATION
 from .result import Difference, Timeline
 from .spec import LegacySpec, ModernSpec
 from .trace import Trace
@@ -69,11 +70,11 @@ def compare_static(legacy: LegacySpec, modern: ModernSpec, cmp: Comparison, amp_
     # Training length (SinGAN: one 0.x iteration = Dk 1.x iterations, docs/semantics.md §2.4).
     if legacy.total_iters is not None and modern.max_iters is not None:
         want = legacy.total_iters
-        if legacy.family == "singan" and isinstance(modern.discriminator_steps, int):
+        if legacy.family == REPLAY_SINGAN and isinstance(modern.discriminator_steps, int):
             want = legacy.total_iters * modern.discriminator_steps
         if want != modern.max_iters:
             extra = (f" (SinGAN: total_iters × discriminator_steps = {want})"
-                     if legacy.family == "singan" else "")
+                     if legacy.family == REPLAY_SINGAN else "")
             cmp.add("training-length",
                     f"training length: 0.x total_iters={legacy.total_iters}, 1.x "
                     f"train_cfg.max_iters={modern.max_iters}; expected {want}{extra}",
@@ -134,10 +135,10 @@ def compare_static(legacy: LegacySpec, modern: ModernSpec, cmp: Comparison, amp_
 # ---------------------------------------------------------------------------
 
 def expected(legacy: LegacySpec) -> dict:
-    if legacy.family == "conditional":
+    if legacy.family == REPLAY_CONDITIONAL:
         A = legacy.accumulation
         return dict(A=A, Dk=legacy.disc_steps / A, Gk=legacy.gen_steps, P=legacy.disc_steps)
-    if legacy.family == "singan":
+    if legacy.family == REPLAY_SINGAN:
         return dict(A=1, Dk=legacy.disc_steps, Gk=legacy.gen_steps, P=legacy.disc_steps)
     return dict(A=1, Dk=legacy.disc_steps, Gk=1, P=legacy.disc_steps)
 
@@ -151,7 +152,7 @@ def _diagnose_steps(legacy: LegacySpec, modern: ModernSpec, module: str, kind: s
     d, A = legacy.disc_steps, e["A"]
     if module == modern.disc_key:
         if Ad != A:
-            if legacy.family == "conditional":
+            if legacy.family == REPLAY_CONDITIONAL:
                 out.append(f"optim_wrapper.{module}.accumulative_counts={Ad}, but 0.x steps the "
                            f"discriminator after {A} backward pass{'es' if A != 1 else ''} "
                            f"(batch_accumulation_steps={A}); set accumulative_counts={A}")
@@ -159,17 +160,17 @@ def _diagnose_steps(legacy: LegacySpec, modern: ModernSpec, module: str, kind: s
                 out.append(f"optim_wrapper.{module}.accumulative_counts={Ad}, but 0.x "
                            f"{legacy.model_type} steps the discriminator every iteration "
                            "(no accumulation); set accumulative_counts=1")
-        if legacy.family == "singan" and Dk != d:
+        if legacy.family == REPLAY_SINGAN and Dk != d:
             out.append(f"model.discriminator_steps={_fmt(Dk)}, but 0.x runs disc_steps={d} "
                        "discriminator steps per round")
         return out
     # generator
     if kind == "steps":
-        if P is not None and legacy.family != "singan" and not _close(float(P), float(e["P"])):
+        if P is not None and legacy.family != REPLAY_SINGAN and not _close(float(P), float(e["P"])):
             msg = (f"model.discriminator_steps={_fmt(Dk)} × optim_wrapper.{modern.disc_key}."
                    f"accumulative_counts={Ad} = {_fmt(P)}: 1.x runs the generator phase every "
                    f"{_fmt(P)} iterations, 0.x every disc_steps={d} iterations")
-            if legacy.family == "conditional" and A > 1 and d % A != 0 and Ad == A and Dk == d // A:
+            if legacy.family == REPLAY_CONDITIONAL and A > 1 and d % A != 0 and Ad == A and Dk == d // A:
                 msg += (f"; discriminator_steps = disc_steps // batch_accumulation_steps = {d}//{A} "
                         f"is the integer rule, which is wrong when {A} does not divide {d}: use the "
                         f"fractional discriminator_steps = {d}/{A} = {_fmt(d / A)}")
@@ -180,15 +181,15 @@ def _diagnose_steps(legacy: LegacySpec, modern: ModernSpec, module: str, kind: s
                         f"accumulative_counts={A}")
             out.append(msg)
         if Gk != e["Gk"]:
-            src = "gen_steps" if legacy.family == "conditional" else (
-                "generator_steps" if legacy.family == "singan" else f"{legacy.model_type} (one G step)")
+            src = "gen_steps" if legacy.family == REPLAY_CONDITIONAL else (
+                "generator_steps" if legacy.family == REPLAY_SINGAN else f"{legacy.model_type} (one G step)")
             out.append(f"model.generator_steps={_fmt(Gk)}, but 0.x takes {e['Gk']} generator "
                        f"step{'s' if e['Gk'] != 1 else ''} per phase ({src})")
-        if legacy.family == "translation" and d > 1:
+        if legacy.family == REPLAY_TRANSLATION and d > 1:
             out.append(f"0.x {legacy.model_type} trains G when i % {d} == 0, 1.x when "
                        f"(i+1) % {_fmt(P)} == 0: no 1.x setting reproduces the 0.x phase "
                        "(docs/semantics.md §2.6)")
-        if legacy.family == "translation" and modern.disc_init_steps != legacy.disc_init_steps:
+        if legacy.family == REPLAY_TRANSLATION and modern.disc_init_steps != legacy.disc_init_steps:
             out.append(f"model.disc_init_steps={modern.disc_init_steps}, 0.x "
                        f"disc_init_steps={legacy.disc_init_steps}")
     if kind == "steps" and Ag != A and not out:
@@ -198,7 +199,7 @@ def _diagnose_steps(legacy: LegacySpec, modern: ModernSpec, module: str, kind: s
         out.append(f"optim_wrapper.{module}.accumulative_counts={Ag}, but 0.x feeds each "
                    f"generator step with {A} backward pass{'es' if A != 1 else ''} "
                    f"(batch_accumulation_steps={A}); set accumulative_counts={A}"
-                   if legacy.family == "conditional" else
+                   if legacy.family == REPLAY_CONDITIONAL else
                    f"optim_wrapper.{module}.accumulative_counts={Ag}, but 0.x "
                    f"{legacy.model_type} takes one pass per generator step; set it to 1")
     return out
@@ -256,7 +257,7 @@ def compare_traces(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trac
                         "discriminator_steps × accumulative_counts is the modulus of the generator "
                         "phase")
                 e = expected(legacy)
-                if legacy.family == "conditional" and legacy.disc_steps < legacy.accumulation:
+                if legacy.family == REPLAY_CONDITIONAL and legacy.disc_steps < legacy.accumulation:
                     msg += (f"; disc_steps // batch_accumulation_steps = {legacy.disc_steps}//"
                             f"{legacy.accumulation} = 0; use the fractional discriminator_steps = "
                             f"{_fmt(e['Dk'])}")
@@ -318,7 +319,7 @@ def compare_traces(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trac
         if step_diff:
             i0 = step_diff[0]
             hints = _diagnose_steps(legacy, modern, module, "steps")
-            known = legacy.family == "translation" and legacy.disc_steps > 1 and module == modern.gen_key \
+            known = legacy.family == REPLAY_TRANSLATION and legacy.disc_steps > 1 and module == modern.gen_key \
                 and modern.gen_period == legacy.disc_steps
             msg = (f"{module} optimizer steps differ from iteration {i0}: 0.x steps at "
                    f"{_iters(sorted(set(old_steps)))} ({len(old_steps)} steps), 1.x at "
@@ -501,7 +502,7 @@ def _compare_ema(legacy: LegacySpec, modern: ModernSpec, old: Trace, new: Trace,
     has_old, has_new = legacy.ema is not None, modern.ema_config is not None
     if not has_old and not has_new:
         return
-    if legacy.family in ("translation", "singan"):
+    if legacy.family in (REPLAY_TRANSLATION, REPLAY_SINGAN):
         return  # reported as not verified / notes by the spec
     if has_old != has_new:
         if has_old:

@@ -15,6 +15,7 @@ from typing import Dict
 import torch
 import torch.nn as nn
 
+from ..families import REPLAY_CONDITIONAL, REPLAY_SINGAN, REPLAY_TRANSLATION, REPLAY_UNCONDITIONAL
 from .spec import LegacySpec
 from .surrogate import (Streams, SurrogateGAN, d_loss, g_loss, set_requires_grad)
 from .trace import Recorder, Trace, optimizer_info
@@ -93,11 +94,11 @@ def run_legacy(spec: LegacySpec, iters: int, init: Dict[str, torch.Tensor],
     model.to(device=device, dtype=streams.dtype).train()
     gen, disc = model.gen, model.disc
     rec = Recorder("old", {spec.disc_key: disc, spec.gen_key: gen},
-                   hook_params=_singan_hook_params(model) if spec.family == "singan" else None)
+                   hook_params=_singan_hook_params(model) if spec.family == REPLAY_SINGAN else None)
     trace = rec.trace
     ema_net = None
     try:
-        if spec.family == "singan":
+        if spec.family == REPLAY_SINGAN:
             return _run_singan(spec, iters, model, rec, streams, device)
         optimizers = {k: build_torch_optimizer(spec.optimizers[k], getattr(model, k))
                       for k in (spec.disc_key, spec.gen_key)}
@@ -113,9 +114,9 @@ def run_legacy(spec: LegacySpec, iters: int, init: Dict[str, torch.Tensor],
         if spec.ema is not None:
             ema_net = copy.deepcopy(gen)
             hook = LegacyEmaHook(spec.ema, rec)
-        step_fn = {"conditional": _basic_cgan_step,
-                   "unconditional": _static_uncond_step,
-                   "translation": _translation_step}[spec.family]
+        step_fn = {REPLAY_CONDITIONAL: _basic_cgan_step,
+                   REPLAY_UNCONDITIONAL: _static_uncond_step,
+                   REPLAY_TRANSLATION: _translation_step}[spec.family]
     except LegacyBuildError as e:
         rec.crashed(None, e)
         return rec.finish()

@@ -14,6 +14,7 @@ import os
 import warnings
 from typing import Dict, Optional, Tuple
 
+from ..families import FLAVOUR_TRANSLATION
 from .spec import LegacySpec, ModernSpec
 
 LR_CHECK_CAP = 300_000
@@ -39,7 +40,7 @@ def first_lr_difference(legacy: LegacySpec, modern: ModernSpec, start: int, limi
     limit = min(limit, LR_CHECK_CAP)
     if limit <= start:
         return None, 0
-    model = SurrogateGAN("translation" if modern.family == "translation" else "gan",
+    model = SurrogateGAN("translation" if modern.family == FLAVOUR_TRANSLATION else "gan",
                          modern.gen_key, modern.disc_key, legacy.domains)
     model.load_state_dict(init)
     owd = build_wrappers(modern, model, amp=False)

@@ -35,6 +35,7 @@ from mmengine.model import ExponentialMovingAverage as _EngineEMA
 from mmengine.optim import LinearLR, OptimWrapperDict, build_optim_wrapper
 from mmengine.registry import MODELS, PARAM_SCHEDULERS, Registry
 
+from ..families import FLAVOUR_SINGAN, FLAVOUR_STYLEGAN2, FLAVOUR_TRANSLATION
 from .legacy import (translation_d_loss, translation_g_loss, translation_outputs,
                      translation_reals)
 from .spec import ModernSpec
@@ -160,7 +161,7 @@ def build_wrappers(spec: ModernSpec, model: SurrogateGAN, amp: bool) -> OptimWra
         except Exception as e:  # mmengine raises many kinds here
             raise ModernBuildError(f"optim_wrapper.{name}: {type(e).__name__}: {e}") from e
 
-    if spec.family == "singan":
+    if spec.family == FLAVOUR_SINGAN:
         if ctor != "SinGANOptimWrapperConstructor":
             raise ModernBuildError(
                 f"1.x SinGAN needs constructor='SinGANOptimWrapperConstructor', got {spec.constructor!r}")
@@ -284,7 +285,7 @@ class ModernGAN:
                  ema_start=0):
         self.spec, self.model, self.streams = spec, model, streams
         self.ema, self.ema_start = ema, ema_start
-        self.use_context = spec.family != "stylegan2"
+        self.use_context = spec.family != FLAVOUR_STYLEGAN2
 
     def _ctx(self, wrapper, module):
         return wrapper.optim_context(module) if self.use_context else nullcontext()
@@ -416,13 +417,13 @@ class ModernSinGAN:
 
 def run_modern(spec: ModernSpec, iters: int, init: Dict[str, torch.Tensor], streams: Streams,
                device: torch.device, amp: bool, domains=(), num_scales: int = 0) -> Trace:
-    model = SurrogateGAN("translation" if spec.family == "translation" else
-                         "singan" if spec.family == "singan" else "gan",
+    model = SurrogateGAN("translation" if spec.family == FLAVOUR_TRANSLATION else
+                         "singan" if spec.family == FLAVOUR_SINGAN else "gan",
                          spec.gen_key, spec.disc_key, domains, num_scales)
     model.load_state_dict(init)
     model.to(device=device, dtype=streams.dtype).train()
     hook_params = None
-    if spec.family == "singan":
+    if spec.family == FLAVOUR_SINGAN:
         hook_params = {spec.disc_key: [b.weight for b in model.disc.blocks],
                        spec.gen_key: [b.weight for b in model.gen.blocks]}
     rec = Recorder("new", {spec.disc_key: model.disc, spec.gen_key: model.gen}, hook_params)
@@ -435,12 +436,12 @@ def run_modern(spec: ModernSpec, iters: int, init: Dict[str, torch.Tensor], stre
             owd = build_wrappers(spec, model, amp)
             for name, w in owd.items():
                 module_name = spec.disc_key if name.startswith(spec.disc_key) else spec.gen_key
-                if spec.family != "singan" or name.endswith("_0"):
+                if spec.family != FLAVOUR_SINGAN or name.endswith("_0"):
                     trace.optimizers[module_name] = optimizer_info(w.optimizer)
                 rec.watch_optimizer(module_name, w.optimizer)
-            if spec.family == "translation":
+            if spec.family == FLAVOUR_TRANSLATION:
                 flow = ModernTranslation(spec, model, streams, domains)
-            elif spec.family == "singan":
+            elif spec.family == FLAVOUR_SINGAN:
                 flow = ModernSinGAN(spec, model, streams, rec)
             else:
                 ema_start = 0
@@ -475,10 +476,10 @@ def run_modern(spec: ModernSpec, iters: int, init: Dict[str, torch.Tensor], stre
 def _group_lrs(owd: OptimWrapperDict, spec: ModernSpec) -> Dict[str, tuple]:
     out = {}
     for name, w in owd.items():
-        if spec.family == "singan":
+        if spec.family == FLAVOUR_SINGAN:
             continue
         out[name] = tuple(float(g["lr"]) for g in w.optimizer.param_groups)
-    if spec.family == "singan":
+    if spec.family == FLAVOUR_SINGAN:
         return {}
     return out
 

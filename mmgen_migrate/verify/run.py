@@ -12,6 +12,7 @@ from typing import List, Optional
 
 import torch
 
+from ..families import REPLAY_CONDITIONAL, REPLAY_SINGAN, REPLAY_UNCONDITIONAL
 from .compare import Comparison, _fmt, compare_static, compare_traces
 from .errors import VerifyInputError
 from .legacy import run_legacy
@@ -120,7 +121,7 @@ def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
     amp_configured = legacy.fp16 is not None or any(modern.amp(k) for k in modern.wrappers)
     amp = dev.type == "cuda" and amp_configured
 
-    singan = legacy.family == "singan"
+    singan = legacy.family == REPLAY_SINGAN
     per_round = 1
     if singan:
         Dk = modern.discriminator_steps
@@ -166,7 +167,7 @@ def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
         elif not singan:
             coverage["lr_checked_until"] = n_old
         # EMA beyond the window: schedule-only replay up to the EMA start.
-        if (legacy.family in ("conditional", "unconditional") and legacy.ema is not None
+        if (legacy.family in (REPLAY_CONDITIONAL, REPLAY_UNCONDITIONAL) and legacy.ema is not None
                 and modern.ema_config is not None and old_trace.crash is None
                 and new_trace.crash is None
                 and not any(d.kind.startswith("ema") for d in cmp.differences)):

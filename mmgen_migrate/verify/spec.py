@@ -23,7 +23,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..families import MODEL_TYPES, REPLAYS
+from ..families import (FLAVOUR_PGGAN, FLAVOUR_SINGAN, FLAVOUR_TRANSLATION, MODEL_TYPES, REPLAY_CONDITIONAL,
+                        REPLAY_SINGAN, REPLAY_TRANSLATION, REPLAY_UNCONDITIONAL, REPLAYS)
 from .errors import VerifyInputError
 
 # 0.x model types -> replay family, 1.x model types -> train_step flavour
@@ -285,12 +286,12 @@ class LegacySpec:
 
     def schedule(self) -> dict:
         s = {"disc_steps": self.disc_steps}
-        if self.family == "conditional":
+        if self.family == REPLAY_CONDITIONAL:
             s.update(gen_steps=self.gen_steps,
                      batch_accumulation_steps=self.accumulation)
-        if self.family == "translation":
+        if self.family == REPLAY_TRANSLATION:
             s.update(disc_init_steps=self.disc_init_steps)
-        if self.family == "singan":
+        if self.family == REPLAY_SINGAN:
             s.update(generator_steps=self.gen_steps,
                      iters_per_scale=self.singan.get("iters_per_scale"))
         if self.ema:
@@ -348,7 +349,7 @@ class ModernSpec:
 
     def schedule(self) -> dict:
         s = {"discriminator_steps": self.discriminator_steps}
-        if self.family != "translation":
+        if self.family != FLAVOUR_TRANSLATION:
             s["generator_steps"] = self.generator_steps
         else:
             s["disc_init_steps"] = self.disc_init_steps
@@ -402,7 +403,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
         spec.unsupported.append(replay.refused)
         return spec
 
-    if family == "translation":
+    if family == REPLAY_TRANSLATION:
         spec.gen_key, spec.disc_key = "generators", "discriminators"
     train_cfg = dict(_as_dict(cfg.get("train_cfg"), "train_cfg", path))
     known = replay.train_keys
@@ -418,19 +419,19 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
     if d < 1:
         raise VerifyInputError(f"train_cfg.disc_steps must be >= 1, got {d}", path)
     spec.disc_steps = d
-    if family == "conditional":
+    if family == REPLAY_CONDITIONAL:
         spec.gen_steps = _num(train_cfg.get("gen_steps", 1), "train_cfg.gen_steps", path)
         spec.accumulation = _num(train_cfg.get("batch_accumulation_steps", 1),
                                  "train_cfg.batch_accumulation_steps", path)
         if spec.gen_steps < 1 or spec.accumulation < 1:
             raise VerifyInputError("train_cfg.gen_steps and batch_accumulation_steps must be >= 1", path)
-    elif family == "unconditional":
+    elif family == REPLAY_UNCONDITIONAL:
         for k in ("gen_steps", "batch_accumulation_steps"):
             if k in train_cfg:
                 spec.notes.append(
                     f"0.x {mtype} ignores train_cfg.{k}={train_cfg[k]!r}: it trains "
                     "D every iteration and G once every disc_steps (docs/semantics.md §2.2)")
-    elif family == "translation":
+    elif family == REPLAY_TRANSLATION:
         spec.disc_init_steps = _num(train_cfg.get("disc_init_steps", 0), "train_cfg.disc_init_steps", path)
         domains = model.get("reachable_domains") or model.get("related_domains")
         if mtype == "CycleGAN":
@@ -439,14 +440,14 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
             spec.domains = (model.get("default_domain") or "b",)
         if cfg.get("runner"):
             spec.notes.append("0.x translation model with a runner: iteration = runner.iter")
-    elif family == "singan":
+    elif family == REPLAY_SINGAN:
         _parse_legacy_singan(spec, cfg, model, train_cfg, path)
     for k in ignored:
         spec.notes.append(f"0.x {mtype} does not read train_cfg.{k}={train_cfg[k]!r}; it has no effect")
 
     # Optimizers: one per sub-module key (mmgen build_optimizers, docs/semantics.md §1.1).
     optimizer = cfg.get("optimizer")
-    if family == "singan":
+    if family == REPLAY_SINGAN:
         if optimizer:
             spec.notes.append("0.x SinGAN ignores `optimizer`: it builds Adam(lr_g/lr_d, betas=(0.5, 0.999)) per stage")
     else:
@@ -486,7 +487,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
             "config raises TypeError in 0.x (docs/semantics.md §5)")
 
     # lr policy, EMA.
-    if family != "singan":
+    if family != REPLAY_SINGAN:
         lr, unsup, notes = parse_legacy_lr(cfg.get("lr_config"), spec.total_iters, path)
         spec.lr = lr
         spec.unsupported += unsup
@@ -498,7 +499,7 @@ def parse_legacy(cfg: dict, path: str) -> LegacySpec:
     spec.unsupported += unsup
     if ema is not None:
         spec.ema = ema
-        if family == "translation":
+        if family == REPLAY_TRANSLATION:
             spec.unsupported.append("an EMA hook on a 0.x translation model is not replayed")
         bad = [k for k in ema.module_keys if k[:-4] != spec.gen_key or not k.endswith("_ema")]
         if bad:
@@ -542,12 +543,12 @@ def parse_modern(cfg: dict, path: str) -> ModernSpec:
     if family == "unknown":
         spec.unsupported.append(f"1.x model type {mtype!r} has no replay")
         return spec
-    if family == "pggan":
+    if family == FLAVOUR_PGGAN:
         spec.unsupported.append(
             "1.x PGGAN/StyleGANv1 is not replayed: per-scale wrappers from "
             "PGGANOptimWrapperConstructor and a shown_nkimg stage schedule (docs/semantics.md §2.3, §6.1)")
         return spec
-    if family == "translation":
+    if family == FLAVOUR_TRANSLATION:
         spec.gen_key, spec.disc_key = "generators", "discriminators"
 
     spec.discriminator_steps = model.get("discriminator_steps", 1)
@@ -556,11 +557,11 @@ def parse_modern(cfg: dict, path: str) -> ModernSpec:
                  ("generator_steps", spec.generator_steps)):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not math.isfinite(v)):
             raise VerifyInputError(f"model.{k} must be a number, got {v!r}", path)
-    if family == "translation":
+    if family == FLAVOUR_TRANSLATION:
         spec.disc_init_steps = _num(model.get("disc_init_steps", 0), "model.disc_init_steps", path)
         if "generator_steps" in model:
             spec.notes.append("1.x translation models have no generator_steps loop; the key is ignored")
-    if family == "singan":
+    if family == FLAVOUR_SINGAN:
         spec.singan = dict(
             iters_per_scale=model.get("iters_per_scale"),
             num_scales=model.get("num_scales"),
@@ -569,12 +570,12 @@ def parse_modern(cfg: dict, path: str) -> ModernSpec:
         if spec.singan["iters_per_scale"] is None or spec.singan["num_scales"] is None:
             raise VerifyInputError("1.x SinGAN model needs iters_per_scale and num_scales", path)
 
-    ema = model.get("ema_config", model.get("ema_confg") if family == "singan" else None)
+    ema = model.get("ema_config", model.get("ema_confg") if family == FLAVOUR_SINGAN else None)
     if ema is not None:
         if not isinstance(ema, dict):
             raise VerifyInputError("model.ema_config must be a dict", path)
         spec.ema_config = copy.deepcopy(ema)
-        if family == "translation":
+        if family == FLAVOUR_TRANSLATION:
             spec.notes.append("1.x translation models take no ema_config")
 
     ow = cfg.get("optim_wrapper")
@@ -647,14 +648,14 @@ def default_iterations(legacy: LegacySpec, modern: ModernSpec) -> Tuple[int, Lis
         if isinstance(a, int) and a > 0:
             periods.append(a)
     cycle = max(periods)
-    if legacy.family == "singan":
+    if legacy.family == REPLAY_SINGAN:
         ips = legacy.singan.get("iters_per_scale") or 1
         n = legacy.disc_steps * ips * 2 + legacy.disc_steps
         cycle = legacy.disc_steps
         n = max(n, 12)
     else:
         n = max(24, 3 * cycle)
-    if legacy.family == "translation":
+    if legacy.family == REPLAY_TRANSLATION:
         n = max(n, legacy.disc_init_steps + 3 * cycle)
     # EMA start.
     ema_points = []
@@ -682,7 +683,7 @@ def default_iterations(legacy: LegacySpec, modern: ModernSpec) -> Tuple[int, Lis
     if n % cycle:
         n += cycle - n % cycle
     limits = [x for x in (legacy.total_iters, modern.max_iters) if isinstance(x, int) and x > 0]
-    if legacy.family == "singan":
+    if legacy.family == REPLAY_SINGAN:
         limits = [x for x in (legacy.total_iters and legacy.total_iters * legacy.disc_steps,
                               modern.max_iters) if isinstance(x, int) and x > 0]
     if limits and n > min(limits):

@@ -137,22 +137,26 @@ class Replay:
     refused: str | None = None  # why it is not replayed (the verdict is then "not verified")
 
 
+def _reads(families: tuple[str, ...], *extra: str) -> frozenset:
+    """The train_cfg keys a replay reads: the step keys its 0.x train_steps
+    honour (one list, ``Family.honours``) and the ``extra`` keys it also reads."""
+    return frozenset().union(*(FAMILIES[f].honours for f in families)) | frozenset(extra)
+
+
 REPLAYS: dict[str, Replay] = {r.name: r for r in (
-    Replay(REPLAY_CONDITIONAL,
-           frozenset({"disc_steps", "gen_steps", "batch_accumulation_steps", "use_ema", "real_img_key"}),
+    Replay(REPLAY_CONDITIONAL, _reads((CONDITIONAL,), "use_ema", "real_img_key"),
            gan=True, pairs_with=frozenset({FLAVOUR_BASEGAN, FLAVOUR_STYLEGAN2})),
     Replay(REPLAY_UNCONDITIONAL,
-           frozenset({"disc_steps", "use_ema", "real_img_key",
-                      "gen_steps", "batch_accumulation_steps",  # noted separately
-                      # MSPIE extras (schedule-neutral)
-                      "num_upblocks", "multi_input_scales", "multi_scale_probability"}),
+           _reads((STATIC, MSPIE), "use_ema", "real_img_key",
+                  "gen_steps", "batch_accumulation_steps",  # read to say they had no effect
+                  # MSPIE extras (schedule-neutral)
+                  "num_upblocks", "multi_input_scales", "multi_scale_probability"),
            gan=True, pairs_with=frozenset({FLAVOUR_BASEGAN, FLAVOUR_STYLEGAN2})),
-    Replay(REPLAY_TRANSLATION,
-           frozenset({"disc_steps", "disc_init_steps", "real_img_key", "buffer_size", "direction"}),
+    Replay(REPLAY_TRANSLATION, _reads((TRANSLATION,), "real_img_key", "buffer_size", "direction"),
            pairs_with=frozenset({FLAVOUR_TRANSLATION}), same_type=True),
     Replay(REPLAY_SINGAN,
-           frozenset({"disc_steps", "generator_steps", "iters_per_scale", "lr_d", "lr_g", "lr_scheduler_args",
-                      "noise_weight_init", "curr_scale", "first_fixed_noises_ch", "fixed_noise_with_pad"}),
+           _reads((SINGAN,), "iters_per_scale", "lr_d", "lr_g", "lr_scheduler_args",
+                  "noise_weight_init", "curr_scale", "first_fixed_noises_ch", "fixed_noise_with_pad"),
            pairs_with=frozenset({FLAVOUR_SINGAN})),
     Replay(REPLAY_PGGAN, refused=(
         "0.x PGGAN/StyleGANv1 is not replayed: its stage schedule follows shown_nkimg, "

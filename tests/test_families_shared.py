@@ -108,3 +108,11 @@ def test_one_record_says_which_0x_train_steps_take_no_loss_scaler():
     no_scaler = {n for n, t in shared.MODEL_TYPES.items() if t.replay and t.family.takes_loss_scaler is False
                  and not shared.REPLAYS[t.replay].refused}
     assert no_scaler == {"CycleGAN", "Pix2Pix", "SinGAN", "PESinGAN", "MSPIEStyleGAN2"}
+
+
+def test_a_replay_reads_every_step_key_its_0x_train_steps_honour():
+    """The step keys are one list (Family.honours): a key added to a 0.x
+    family reaches the verifier's reading of the configs it replays."""
+    for t in shared.MODEL_TYPES.values():
+        if t.replay is not None and not shared.REPLAYS[t.replay].refused:
+            assert t.honours <= shared.REPLAYS[t.replay].train_keys, t.name

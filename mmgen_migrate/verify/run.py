@@ -12,7 +12,7 @@ from typing import List, Optional
 
 import torch
 
-from ..families import REPLAY_CONDITIONAL, REPLAY_SINGAN, REPLAY_UNCONDITIONAL
+from ..families import REPLAY_CONDITIONAL, REPLAY_SINGAN, REPLAY_UNCONDITIONAL, REPLAYS
 from .compare import Comparison, _fmt, compare_static, compare_traces
 from .errors import VerifyInputError
 from .legacy import run_legacy
@@ -97,6 +97,11 @@ def _side(spec) -> dict:
 def run_verification(old_cfg: dict, new_cfg: dict, old_src: str, new_src: str,
                      iters: Optional[int], device: str, seed: int, t0: float) -> VerifyResult:
     legacy = parse_legacy(old_cfg, old_src)
+    replay = REPLAYS.get(legacy.family)
+    if replay is not None and replay.refused is not None:
+        # nothing of the 0.x side is replayed, whatever NEW holds (a config
+        # whose model 1.x cannot train keeps its 0.x settings: MOD005)
+        return _not_verified(legacy, None, legacy.unsupported, legacy.notes, resolve_device(device), seed, t0)
     modern = parse_modern(new_cfg, new_src)
     dev = resolve_device(device)
     notes = legacy.notes + modern.notes

@@ -86,3 +86,22 @@ def test_timeline_note_only_where_rows_differ_unmarked():
     assert copies.to_json()["note"] == copies.note
     other = Timeline("discriminator", "::S", ":·S")
     assert "does not count as a difference" in other.note
+
+
+DDPM = FIXTURE.parents[1] / "improved_ddpm" / "ddpm_cosine_hybird_timestep-4k_drop0.3_cifar10_32x32_b8x16_500k.py"
+
+
+@pytest.mark.skipif(not DDPM.exists(), reason="fixture tree without the Improved-DDPM config")
+def test_a_model_1x_cannot_train_is_not_verified_for_that_reason(tmp_path):
+    """MOD005 keeps an Improved-DDPM config's 0.x training settings on
+    purpose; verify must say why there is nothing to replay, not take the
+    output for a swapped 0.x config."""
+    report = tmp_path / "r.json"
+    r = CliRunner().invoke(cli, ["convert", str(DDPM), "--check", "--verify", "--isolated", "-q",
+                                 "--report", str(report)])
+    assert r.exit_code == 1, r.output
+    (entry,) = json.loads(report.read_text())["files"]
+    v = entry["verify"]
+    assert v["verdict"] == "not verified"
+    assert any("BasicGaussianDiffusion has no trainable 1.x equivalent" in reason for reason in v["reasons"]), v
+    assert not any("swapped" in reason for reason in v["reasons"]), v

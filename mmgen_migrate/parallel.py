@@ -11,9 +11,9 @@ gets in the whole set: a base shared by several units is converted in each of
 them, identically (bases are small; this is what lets a zoo whose configs all
 share ``_base_/default_runtime.py`` still spread over N processes, where
 cutting at connected components would leave one group).  Units are packed into
-batches of neighbouring files (neighbours share bases, so duplicated work
-stays small), batches run in worker processes, and the results come back in
-the input order.
+batches of neighbouring files of about equal work (neighbours share bases, so
+duplicated work stays small), batches run in worker processes, and the
+results come back in the input order.
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from .scratch import scratch_dir, track
 
 OnResult = Callable[[FileResult], None]
 # batches per process: more balance the load better, fewer re-convert shared
-# bases less often (with configs read statically a file takes milliseconds,
-# so the duplicated bases of more batches start to show)
-BATCHES_PER_JOB = 2
+# bases less often.  With configs read statically a file takes milliseconds,
+# so the duplicated bases of more batches show, and batches of about equal
+# work (by size, see ``batches``) balance one per process well enough.
+BATCHES_PER_JOB = 1
 
 
 def cpu_jobs(jobs: Optional[int]) -> int:
@@ -113,17 +114,35 @@ def units(files: Sequence[Path]) -> list[list[Path]]:
 
 
 def batches(files: Sequence[Path], jobs: int) -> list[list[Path]]:
-    """Units packed into about ``4 * jobs`` batches of neighbouring files."""
+    """Units packed into about ``BATCHES_PER_JOB * jobs`` batches of
+    neighbouring files, of about equal work (a file's size stands for the
+    time it takes; a base shared by several units counts in each)."""
     us = units(files)
     if not us:
         return []
     order = {f: i for i, f in enumerate(files)}
-    per_batch = max(1, -(-len(us) // (BATCHES_PER_JOB * jobs)))
-    out = []
-    for i in range(0, len(us), per_batch):
-        members = set().union(*map(set, us[i: i + per_batch]))
+    n = min(len(us), BATCHES_PER_JOB * jobs)
+    size: dict[Path, int] = {}
+    for f in files:
+        try:
+            size[f] = os.stat(f).st_size + 200  # (+ what any file costs)
+        except OSError:
+            size[f] = 200
+    costs = [sum(size[f] for f in u) for u in us]
+    total = sum(costs)
+    out: list[list[Path]] = []
+    members: set[Path] = set()
+    done = 0
+    for u, cost in zip(us, costs):
+        members |= set(u)
+        done += cost
+        if len(out) < n - 1 and done >= total * (len(out) + 1) / n:
+            out.append(sorted(members, key=order.__getitem__))
+            members = set()
+    if members:
         out.append(sorted(members, key=order.__getitem__))
     return out
+
 
 
 def _run_batch(files: list[Path], root: Optional[Path], options: ConvertOptions) -> list[FileResult]:

@@ -35,6 +35,19 @@ def _without_progress(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("progress: "))
 
 
+def test_batches_share_the_work_by_size(tmp_path):
+    """One long config and many short ones: -j 2 gives the long one a
+    process of its own instead of splitting the files half and half."""
+    (tmp_path / "big.py").write_text("".join(f"key_{i} = dict(a={i}, b=[{i}, {i + 1}])\n" for i in range(400)))
+    for i in range(9):
+        (tmp_path / f"small_{i}.py").write_text(f"x = {i}\n")
+    files = [Path(os.path.abspath(f)) for f in discover(tmp_path)]
+    groups = batches(files, 2)
+    assert len(groups) == 2 and sum(map(len, groups)) == len(files)
+    big = [g for g in groups if tmp_path / "big.py" in g]
+    assert big == [[tmp_path / "big.py"]]
+
+
 @pytest.mark.parametrize("zoo", [ZOO, OWN_ZOO], ids=["fixtures-zoo", "report-zoo"])
 def test_parallel_equals_serial(tmp_path, zoo):
     files = [Path(os.path.abspath(f)) for f in discover(zoo)]

@@ -137,7 +137,7 @@ def _statement_lines(text: str) -> list[tuple[str | None, str]] | None:
         body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    lines = text.splitlines(keepends=True)
+    lines = staticeval.physical_lines(text)
     groups: list[list[ast.stmt]] = []
     for stmt in body:
         if groups and stmt.lineno <= (groups[-1][-1].end_lineno or groups[-1][-1].lineno):

@@ -14,6 +14,7 @@ import ast
 import functools
 import io
 import operator
+import re
 import tokenize
 from dataclasses import dataclass, field
 from typing import Any
@@ -501,6 +502,16 @@ def _code_comments(code: str) -> list[str] | None:
         return None
 
 
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def physical_lines(code: str) -> list[str]:
+    """``code``'s lines as Python numbers them (ends kept): broken at
+    ``\n``, ``\r\n`` and ``\r`` only, not at the form feeds and other
+    separators ``str.splitlines`` also breaks at."""
+    return _PHYSICAL_LINE.findall(code)
+
+
 def _line_comments(code: str) -> list[tuple[int, str]] | None:
     try:
         return [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline)
@@ -526,7 +537,7 @@ class Facts:
             tree = ast.parse(code)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return  # fall back to the visitors, node by node
-        lines = code.splitlines(keepends=True)
+        lines = physical_lines(code)
         everything: list[tuple[int, str]] | None = None  # the whole file's comments, where a statement's alone do not tokenize
         stmts = tree.body
         pos = 0

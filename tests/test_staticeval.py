@@ -175,3 +175,17 @@ def test_comments_of_a_statement_are_its_own_lines():
     # a statement the emitter built (not in the module) is read on demand
     new = cst.parse_statement("z = 3  # five\n")
     assert facts.comments(new) == ["# five"]
+
+
+def test_comments_are_found_on_python_lines_not_splitlines_lines():
+    """A form feed or a line separator inside a line is no line break for
+    Python: the comments of the statements after it stay theirs."""
+    code = ("# header\n"
+            "a = 1  # one\x0c\n"
+            "b = dict(\n    x=1,  # two\n)\n"
+            "c = 'p\u2028q'  # three\n"
+            "d = 4  # four\n")
+    module = cst.parse_module(code)
+    facts = se.Facts(module, code)
+    got = [facts.comments(stmt) for stmt in module.body]
+    assert got == [["# one\x0c"], ["# two"], ["# three"], ["# four"]]

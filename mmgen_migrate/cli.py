@@ -234,17 +234,24 @@ class BatchProgress:
         self.done = 0
         self.bar = None
         self.task = None
+        self.want_bar = False
         self.step = max(1, total // 10)
 
     def __enter__(self):
-        if self.enabled and self.console.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                TextColumn("{task.description}"), console=self.console, transient=True)
-            self.bar.__enter__()
-            self.task = self.bar.add_task("", total=self.total)
+        # the bar (a thread that redraws it) starts with the first file done:
+        # by then `-j`'s processes are forked, and forking a process with no
+        # other thread is the fast start (parallel._context)
+        self.want_bar = self.enabled and self.console.is_terminal
         return self
+
+    def _start_bar(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.want_bar = False
+        self.bar = Progress(TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.description}"), console=self.console, transient=True)
+        self.bar.__enter__()
+        self.task = self.bar.add_task("", total=self.total)
 
     def __exit__(self, *exc):
         if self.bar is not None:
@@ -264,6 +271,8 @@ class BatchProgress:
     def advance(self, res) -> None:
         if not self.enabled:
             return
+        if self.want_bar:
+            self._start_bar()
         self.done += 1
         if self.verbose:
             self.console.print(f"[{self.done}/{self.total}] {escape(res.rel)}: {self._status(res)}", highlight=False)

@@ -129,11 +129,26 @@ def test_progress_bar_on_a_terminal():
             self.rel = rel
 
     with BatchProgress(console, total=3, verbose=False, check=False, enabled=True) as progress:
-        assert progress.bar is not None  # a rich bar, not plain lines
         for name in ("a.py", "b.py", "c.py"):
             progress.advance(Res(name))
+            assert progress.bar is not None  # a rich bar, not plain lines
     text = buf.getvalue()
     assert "converting" in text and "3/3" in text and "progress: " not in text
+
+
+def test_the_bar_on_a_terminal_leaves_j_the_fast_start():
+    """The bar's redraw thread starts with the first file done: when -j
+    makes its processes, the bar has started no thread, so they are forked
+    from the converter (parallel._context; a fork server would load
+    everything again, about half a second)."""
+    import threading
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    before = threading.active_count()
+    with BatchProgress(console, total=3, verbose=False, check=False, enabled=True) as progress:
+        assert threading.active_count() == before
+        progress.advance(type("Res", (), {"status": "converted", "changes": [], "error": None, "rel": "a.py"})())
+        assert progress.bar is not None
 
 
 def test_several_sources_keep_their_base_links(tmp_path):

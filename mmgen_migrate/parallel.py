@@ -156,13 +156,14 @@ def _context():
 
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
-        # no other thread (no progress bar): forking this process is safe and
-        # the fastest start -- the workers inherit the imported converter
+        # no other thread (the progress bar starts its own only once the
+        # first file is done): forking this process is safe and the fastest
+        # start -- the workers inherit the imported converter
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
-        # Not fork: the parent may run a progress-bar thread.  The server
-        # imports the converter (and MMEngine) once; workers fork from it.
-        # multiprocessing's own folder (the fork server's socket) is removed
+        # Not fork: another thread runs (a program calling the API from a
+        # thread, say).  The server imports the converter (and MMEngine)
+        # once; workers fork from it.  multiprocessing's own folder (the fork server's socket) is removed
         # at a normal exit only: have the janitor remove it after a SIGKILL
         track(multiprocessing.util.get_temp_dir())
         ctx = multiprocessing.get_context("forkserver")

@@ -163,8 +163,9 @@ def _context():
     if "forkserver" in methods:
         # Not fork: another thread runs (a program calling the API from a
         # thread, say).  The server imports the converter (and MMEngine)
-        # once; workers fork from it.  multiprocessing's own folder (the fork server's socket) is removed
-        # at a normal exit only: have the janitor remove it after a SIGKILL
+        # once; workers fork from it.  multiprocessing's own folder (the fork
+        # server's socket) is removed at a normal exit only: have the janitor
+        # remove it after a SIGKILL
         track(multiprocessing.util.get_temp_dir())
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["mmgen_migrate.parallel", "mmgen_migrate.reader", "mmengine.config"])

@@ -434,12 +434,30 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
+def walk_nodes(tree: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(tree))``, the same nodes in the same (breadth-first)
+    order, about twice as fast (no generator per node)."""
+    out = [tree]
+    i = 0
+    AST = ast.AST
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                out.append(value)
+            elif isinstance(value, list):
+                out.extend(item for item in value if isinstance(item, AST))
+    return out
+
+
 def check_static(tree: ast.Module) -> list[ast.AST]:
     """Raise :class:`NotStatic` for the first construct (in source order)
     outside the subset.  Nothing is evaluated.  Returns the nodes of the
     tree in ``ast.walk`` order (one walk serves every later check)."""
     aliases: dict[str, str] = {}  # name -> module ('os', 'os.path', ...) or 'x.y' for a from-import
-    nodes = list(ast.walk(tree))
+    nodes = walk_nodes(tree)
     stored = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     refused_imports: dict[str, tuple[int, str]] = {}
     problems: list[tuple[int, int, str]] = []

@@ -487,8 +487,14 @@ def _ast_facts(tree: ast.AST) -> tuple[set[str], set[str]]:
                 func = node.func
                 if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
                     target(func)
-        for child in ast.iter_child_nodes(node):
-            walk(child, binding)
+        for field_name in node._fields:  # (ast.iter_child_nodes, without its generator)
+            value = getattr(node, field_name, None)
+            if isinstance(value, ast.AST):
+                walk(value, binding)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        walk(item, binding)
 
     walk(tree, True)
     return names, refs

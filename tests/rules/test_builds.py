@@ -13,12 +13,9 @@ own ``Config`` (``_base_`` merged) as ``tools/train.py`` loads them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from mmengine.config import Config
 
-from mmgen_migrate.convert import FAILED, convert_files, discover
+from mmgen_migrate.convert import FAILED
 from mmgen_migrate.model import get_path
 from mmgen_migrate.rules import families as fam
 from mmgen_migrate.rules.models import CLASS_CONDITIONED
@@ -30,7 +27,6 @@ from mmgen_migrate.rules.registry import (
     signature_of,
 )
 
-ZOO = Path(__file__).resolve().parents[2] / "fixtures" / "zoo" / "input"
 
 # arguments the builders pass themselves (mmengine Runner / mmagic BaseGAN)
 INJECTED_AT = {
@@ -49,18 +45,6 @@ INJECTED_BY_REGISTRY = {
 }
 # registries whose classes the build test must find a signature for
 MUST_KNOW = {"MODELS", "DATASETS", "TRANSFORMS", "LOOPS", "OPTIM_WRAPPERS", "PARAM_SCHEDULERS", "METRICS"}
-
-
-@pytest.fixture(scope="module")
-def converted_zoo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("zoo-build") / "out"
-    results = convert_files(discover(ZOO), ZOO)
-    for r in results:
-        if r.status != FAILED:
-            (out / r.rel).parent.mkdir(parents=True, exist_ok=True)
-            (out / r.rel).write_bytes(r.new_text.encode("utf-8"))
-    leaves = [r for r in results if not r.is_base and not r.rel.startswith("_base_/")]
-    return out, leaves
 
 
 def build_problems(cfg: dict) -> tuple[list[str], set[str]]:

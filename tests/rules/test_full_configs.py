@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from mmgen_migrate.convert import FAILED, convert_files, discover
+from mmgen_migrate.convert import FAILED
 from mmgen_migrate.load import load_effective
 from mmgen_migrate.model import Severity, same
 from mmgen_migrate.rules import REGISTRY
@@ -37,18 +37,6 @@ TRAINABLE_1X = MODERN_TYPES | {"ProgressiveGrowingGAN", "PGGAN", "MSPIEStyleGAN2
                                "Pix2Pix"}
 
 
-@pytest.fixture(scope="module")
-def zoo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("zoo") / "out"
-    results = convert_files(discover(ZOO), ZOO)
-    for r in results:
-        if r.status != FAILED:
-            (out / r.rel).parent.mkdir(parents=True, exist_ok=True)
-            (out / r.rel).write_bytes(r.new_text.encode("utf-8"))
-    leaves = [r for r in results if not r.is_base and not r.rel.startswith("_base_/")]
-    return out, leaves
-
-
 def loaded(out: Path, rel: str) -> dict:
     return Config.fromfile(str(out / rel), import_custom_modules=False).to_dict()
 
@@ -58,15 +46,15 @@ def unsupported_keys(res) -> set:
             if c.severity == Severity.UNSUPPORTED and c.old_paths and c.old_paths[0]}
 
 
-def test_zoo_has_full_configs_of_every_family(zoo):
-    _, leaves = zoo
+def test_zoo_has_full_configs_of_every_family(converted_zoo):
+    _, leaves = converted_zoo
     types = {r.effective["model"]["type"] for r in leaves if isinstance(r.effective.get("model"), dict)}
     assert {"StaticUnconditionalGAN", "BasiccGAN", "ProgressiveGrowingGAN", "SinGAN", "CycleGAN", "Pix2Pix",
             "BasicGaussianDiffusion"} <= types
 
 
-def test_no_0x_only_top_level_key_is_left_silently(zoo):
-    out, leaves = zoo
+def test_no_0x_only_top_level_key_is_left_silently(converted_zoo):
+    out, leaves = converted_zoo
     for res in leaves:
         assert res.status != FAILED, (res.rel, res.error)
         new = loaded(out, res.rel)
@@ -74,8 +62,8 @@ def test_no_0x_only_top_level_key_is_left_silently(zoo):
         assert left == set(), f"{res.rel}: 0.x keys left without an unsupported finding: {sorted(left)}"
 
 
-def test_converted_gan_models_are_1x_models(zoo):
-    out, leaves = zoo
+def test_converted_gan_models_are_1x_models(converted_zoo):
+    out, leaves = converted_zoo
     checked = 0
     for res in leaves:
         old_model = res.effective.get("model")
@@ -99,8 +87,8 @@ def test_converted_gan_models_are_1x_models(zoo):
     assert checked >= 8
 
 
-def test_specific_upstream_mistakes_are_not_reproduced(zoo):
-    out, _ = zoo
+def test_specific_upstream_mistakes_are_not_reproduced(converted_zoo):
+    out, _ = converted_zoo
     ggan = loaded(out, "ggan/ggan_dcgan-archi_lr-1e-3_celeba-cropped_64_b128x1_12m.py")
     assert ggan["model"]["type"] == "GGAN"  # hinge loss, not DCGAN's BCE (docs/mapping.md §3 row 2)
     wgan = loaded(out, "wgangp/wgangp_GN_GP-50_lsun-bedroom_128_b64x1_160kiter.py")
@@ -111,8 +99,8 @@ def test_specific_upstream_mistakes_are_not_reproduced(zoo):
     assert set(pggan["optim_wrapper"]["lr_schedule"]) == {"generator", "discriminator"}
 
 
-def test_diffusion_config_is_refused_not_converted(zoo):
-    out, leaves = zoo
+def test_diffusion_config_is_refused_not_converted(converted_zoo):
+    out, leaves = converted_zoo
     (res,) = [r for r in leaves if r.rel.startswith("improved_ddpm/")]
     new = loaded(out, res.rel)
     assert new["model"]["type"] == "BasicGaussianDiffusion"
@@ -121,8 +109,8 @@ def test_diffusion_config_is_refused_not_converted(zoo):
     assert "MOD005 unsupported" in res.new_text
 
 
-def test_report_lists_every_change_with_its_rule(zoo):
-    _, leaves = zoo
+def test_report_lists_every_change_with_its_rule(converted_zoo):
+    _, leaves = converted_zoo
     for res in leaves:
         if res.effective.get("model", {}).get("type") == "BasicGaussianDiffusion":
             continue

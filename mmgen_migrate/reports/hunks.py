@@ -39,15 +39,18 @@ def statement_lines(text: Optional[str]) -> Dict[str, List[LineRange]]:
         return {}
     out: Dict[str, List[LineRange]] = {}
     for stmt in tree.body:
-        names: list[str] = []
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                names.extend(_target_names(target))
-        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
-            names.extend(_target_names(stmt.target))
-        for name in names:
+        for name in _assigned_names(stmt):
             out.setdefault(name, []).append((stmt.lineno, stmt.end_lineno or stmt.lineno))
     return out
+
+
+def _assigned_names(stmt: ast.stmt) -> list[str]:
+    """The names a top-level statement assigns (in order; none for other statements)."""
+    if isinstance(stmt, ast.Assign):
+        return [n for target in stmt.targets for n in _target_names(target)]
+    if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        return _target_names(stmt.target)
+    return []
 
 
 def _target_names(node: ast.AST) -> list[str]:
@@ -210,12 +213,7 @@ def _chunks(text: Optional[str], n_lines: int) -> List[Tuple[int, Optional[str]]
         return [(0, None)] * n_lines
     prev_end = 0
     for index, stmt in enumerate(tree.body):
-        names: list[str] = []
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                names.extend(_target_names(target))
-        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
-            names.extend(_target_names(stmt.target))
+        names = _assigned_names(stmt)
         end = min(stmt.end_lineno or stmt.lineno, n_lines)
         for line in range(prev_end, end):
             out[line] = (index, names[0] if names else None)

@@ -752,14 +752,19 @@ class _Interpreter:
             except Exception as exc:
                 raise self.fail(exc) from None
         elif isinstance(target, ast.Attribute):
-            obj = self.expr(target.value)
-            if not _is_config_dict(obj):
-                raise self.fail(AttributeError(f"'{type(obj).__name__}' object has no attribute '{target.attr}'"))
-            setattr(obj, target.attr, value)
+            setattr(self.attribute_owner(target), target.attr, value)
         elif isinstance(target, ast.Starred):  # pragma: no cover - only inside a tuple target
             raise NotStatic(target.lineno, "uses a starred assignment")
         else:  # pragma: no cover
             raise NotStatic(target.lineno, f"assigns to a `{type(target).__name__}`")
+
+    def attribute_owner(self, target: ast.Attribute) -> Any:
+        """The object ``x`` of an assignment to ``x.attr``: only a ConfigDict
+        (a `_base_` value) takes one, as in MMEngine."""
+        obj = self.expr(target.value)
+        if not _is_config_dict(obj):
+            raise self.fail(AttributeError(f"'{type(obj).__name__}' object has no attribute '{target.attr}'"))
+        return obj
 
     def guard_container(self, container: Any, node: ast.AST) -> None:
         if container is _ENVIRON:
@@ -787,9 +792,7 @@ class _Interpreter:
             except Exception as exc:
                 raise self.fail(exc) from None
         elif isinstance(t, ast.Attribute):
-            obj = self.expr(t.value)
-            if not _is_config_dict(obj):
-                raise self.fail(AttributeError(f"'{type(obj).__name__}' object has no attribute '{t.attr}'"))
+            obj = self.attribute_owner(t)
             setattr(obj, t.attr, self.apply(op, self.attribute(obj, t.attr, t), self.expr(s.value)))
         else:  # pragma: no cover
             raise NotStatic(s.lineno, "uses an augmented assignment to this target")

@@ -42,7 +42,8 @@ class _Missing:
 
 MISSING: Any = _Missing()
 
-_ATOMS = frozenset({str, int, float, bool, type(None)})
+#: the types of a config's plain scalar values (copied as they are)
+ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
 def copy_value(value: Any) -> Any:
@@ -50,14 +51,14 @@ def copy_value(value: Any) -> Any:
     (dicts, lists, tuples, strings, numbers); anything else is deep-copied.
     (Effective configs share no objects between paths -- the reader copies
     its result -- so there is no aliasing to keep.)"""
-    if type(value) in _ATOMS:
+    if type(value) in ATOMS:
         return value
     if type(value) is dict:
-        return {k: v if type(v) in _ATOMS else copy_value(v) for k, v in value.items()}
+        return {k: v if type(v) in ATOMS else copy_value(v) for k, v in value.items()}
     if type(value) is list:
-        return [v if type(v) in _ATOMS else copy_value(v) for v in value]
+        return [v if type(v) in ATOMS else copy_value(v) for v in value]
     if type(value) is tuple:
-        return tuple([v if type(v) in _ATOMS else copy_value(v) for v in value])
+        return tuple([v if type(v) in ATOMS else copy_value(v) for v in value])
     return copy.deepcopy(value)
 
 

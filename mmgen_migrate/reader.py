@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import ConfigError
+from .model import ATOMS
 
 BASE_KEY = "_base_"
 DELETE_KEY = "_delete_"
@@ -1535,13 +1536,10 @@ class Reader:
         return result, env_variables
 
 
-_ATOMS = frozenset({str, int, float, bool, type(None)})
-
-
 def _plain_copy(value: Any) -> Any:
     """A copy with every dict (ConfigDict too) a plain dict, lists and
     tuples kept as they are (what ``ConfigDict.to_dict`` gives)."""
-    atoms = _ATOMS
+    atoms = ATOMS
     if isinstance(value, dict):
         return {k: v if type(v) in atoms else _plain_copy(v) for k, v in value.items()}
     if type(value) is list:

@@ -709,14 +709,14 @@ def write_atomic(path: Path, data: bytes, *, stale: Iterable[str] | None = None)
     # them once for all the files it writes there (and made the folder)
     if stale is None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        stale = _leftover_names(path.parent)
     prefix = f".{path.name}.mmgen-migrate-"
-    leftovers = path.parent.glob(f".{glob_escape(path.name)}.mmgen-migrate-*.tmp") if stale is None else [
-        path.parent / name for name in stale if name.startswith(prefix) and name.endswith(".tmp")]
-    for leftover in leftovers:
-        try:
-            leftover.unlink()
-        except OSError:
-            pass
+    for name in stale:
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            try:
+                (path.parent / name).unlink()
+            except OSError:
+                pass
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
@@ -767,10 +767,11 @@ def _write_all(fd: int, data: bytes, mode: int | None) -> None:
         os.fchmod(fd, mode)  # keep the permissions of the file it replaces
 
 
-def glob_escape(name: str) -> str:
-    import glob
-
-    return glob.escape(name)
+def _leftover_names(folder: Path) -> list[str]:
+    """The names of the temporary files interrupted writes may have left in
+    ``folder`` (``.NAME.mmgen-migrate-PID.tmp``)."""
+    return [e.name for e in os.scandir(folder)
+            if e.name.startswith(".") and e.name.endswith(".tmp") and ".mmgen-migrate-" in e.name]
 
 
 def hold_back_failed_families(results: Sequence[FileResult]) -> None:
@@ -822,8 +823,7 @@ def write_results(results: Sequence[FileResult], destination_of) -> None:
     def stale_in(folder: Path) -> list[str] | None:
         if folder not in leftovers:
             try:
-                leftovers[folder] = [e.name for e in os.scandir(folder)
-                                     if e.name.startswith(".") and e.name.endswith(".tmp") and ".mmgen-migrate-" in e.name]
+                leftovers[folder] = _leftover_names(folder)
             except FileNotFoundError:  # (not there yet: nothing left in it)
                 folder.mkdir(parents=True, exist_ok=True)
                 leftovers[folder] = []

@@ -14,6 +14,14 @@ from enum import Enum
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+def first_line(text, limit: int | None = None) -> str:
+    """The first non-blank line of ``text`` (``str()`` of an exception too),
+    stripped, and cut to ``limit`` characters ("..." ending it) if given."""
+    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
+    line = lines[0] if lines else ""
+    return line if limit is None or len(line) <= limit else line[: limit - 3] + "..."
+
+
 class MigrateError(Exception):
     """An error meant for the user: a one-line message."""
 

@@ -11,12 +11,7 @@ import io
 import warnings
 from pathlib import Path
 
-from .errors import ConfigError
-
-
-def _one_line(text: str) -> str:
-    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
-    return lines[0] if lines else ""
+from .errors import ConfigError, first_line
 
 
 def misread_as_lazy(path: str | Path) -> str | None:
@@ -47,7 +42,7 @@ def lazy_misread_note(module: str) -> str:
 
 
 def one_line(text: str) -> str:
-    return _one_line(text)
+    return first_line(text)
 
 
 def warm_up() -> None:
@@ -79,7 +74,7 @@ def load_in_process(path: str | Path, *, lazy_import: bool | None = False) -> di
             raise ConfigError(
                 text[len("mmgen-migrate: "):] + " (a config may only read files while it is converted)"
             ) from None
-        raise ConfigError(f"loading the config raised PermissionError: {_one_line(text)}") from None
+        raise ConfigError(f"loading the config raised PermissionError: {first_line(text)}") from None
     except Exception as exc:
         raise ConfigError(_describe_failure(exc)) from None
 
@@ -113,7 +108,7 @@ def _recursion_reason(path) -> str:
 
 
 def _describe_failure(exc: Exception) -> str:
-    text = _one_line(str(exc))
+    text = first_line(str(exc))
     name = type(exc).__name__
     if isinstance(exc, MemoryError):
         return "evaluating the config ran out of memory"

@@ -19,7 +19,7 @@ import libcst as cst
 from . import staticeval
 
 
-from .errors import ConfigError, UsageError
+from .errors import ConfigError, UsageError, first_line
 from .execload import lazy_misread_note, misread_as_lazy  # noqa: F401 (misread_as_lazy: part of this interface)
 from .reader import Machine, MachineRead, NewStyleConfig, NotStatic, Reader, check_size
 
@@ -37,11 +37,6 @@ class SourceFile:
     base_node: cst.SimpleStatementLine | None = None
     base_specs: list[str] = field(default_factory=list)  # as written in _base_
     bases: list[Path] = field(default_factory=list)  # resolved, absolute
-
-
-def _one_line(text: str) -> str:
-    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
-    return lines[0] if lines else ""
 
 
 def read_source(path: Path, text: str | None = None) -> SourceFile:
@@ -88,12 +83,12 @@ def _syntax_error(text: str, exc: Exception) -> str:
     try:
         ast.parse(text)
     except SyntaxError as err:
-        return f"syntax error at line {err.lineno}: {_one_line(err.msg)}"
+        return f"syntax error at line {err.lineno}: {first_line(err.msg)}"
     except (ValueError, RecursionError, MemoryError) as err:
-        return f"cannot parse the file: {_one_line(str(err))}"
+        return f"cannot parse the file: {first_line(str(err))}"
     if isinstance(exc, cst.ParserSyntaxError):
-        return f"syntax error at line {exc.raw_line}, column {exc.raw_column}: {_one_line(exc.message)}"
-    return f"cannot parse the file: {_one_line(str(exc))}"
+        return f"syntax error at line {exc.raw_line}, column {exc.raw_column}: {first_line(exc.message)}"
+    return f"cannot parse the file: {first_line(str(exc))}"
 
 
 def _read_bases(src: SourceFile) -> None:

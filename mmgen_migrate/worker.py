@@ -54,6 +54,7 @@ import time
 from pathlib import Path
 
 from . import sandbox
+from .errors import first_line
 
 DEFAULT_TIMEOUT = 30.0  # seconds one file may take to evaluate
 MAX_REPLY = 64 * 1024**2  # bytes a file's reply may have
@@ -163,9 +164,8 @@ def decode_value(data, depth: int = 0):
 
 
 def _one_line(text, limit: int = 1000) -> str:
-    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
-    line = lines[0] if lines else ""
-    return line if len(line) <= limit else line[: limit - 3] + "..."
+    """The first line of a message, at most 1000 characters by default."""
+    return first_line(text, limit)
 
 
 def decode_reply(kind: int, payload: bytes) -> tuple[dict, list[str]]:

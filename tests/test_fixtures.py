@@ -11,7 +11,6 @@ architecture invariants on them:
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import libcst as cst

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from mmgen_migrate.cli import cli
 from mmgen_migrate.reports import markdown
 
-from report_helpers import ZOO, by_path
+from report_helpers import ZOO
 
 
 def _section(md: str, rel: str) -> str:

@@ -8,9 +8,11 @@ For each file, in ``_base_`` order (bases first):
 2. run the rules on it → the target 1.x config and the list of changes;
 3. emit the file as an edit of its own source, relative to what its
    converted bases give (bases outside the converted set are inlined);
-4. stage the result and read it back the way MMagic's ``tools/train.py``
-   reads it (``Config.fromfile`` semantics, statically -- the output is made
-   of expressions the reader understands): it must equal the target
+4. stage the result (on disk where other staged files find it as their
+   `_base_`, else in memory) and read it back the way MMagic's
+   ``tools/train.py`` reads it (``Config.fromfile`` semantics, statically
+   -- the output is made of expressions the reader understands): it must
+   equal the target
    (semantic round trip).  A value that depends on the machine (an
    environment variable, the working directory) must stay an expression:
    the input and the output are also read on a *probe* machine, and the
@@ -33,6 +35,7 @@ from typing import Iterable, Sequence
 from . import emit as emit_mod
 from .scratch import scratch_dir
 from .load import ConfigError, NewStyleConfig, SourceFile, find_cycle, read_effective, read_source
+from .reader import check_size
 from .model import (
     MISSING,
     Change,
@@ -455,15 +458,25 @@ class Converter:
                 literal=literal,
             )
             candidate = emit_mod.emit(inp)
-            staged.write_bytes(candidate.encode("utf-8"))
+            data = candidate.encode("utf-8")
+            # read back from memory where no file needs it on disk: a file no
+            # other one uses as a `_base_`, read statically (the worker of
+            # --allow-exec reads files); as Python reads a file, with its
+            # line endings made "\n"
+            held = None if res.is_base or allow_exec is not None else \
+                candidate.replace("\r\n", "\n").replace("\r", "\n")
             try:
-                reloaded = read_effective(staged, new_style=True, allow_exec=allow_exec)
+                if held is None:
+                    staged.write_bytes(data)
+                else:
+                    check_size(staged, len(data))
+                reloaded = read_effective(staged, new_style=True, allow_exec=allow_exec, text=held)
             except ConfigError as exc:
                 problem = f"the written config does not load ({exc})"
                 first_problem = first_problem or problem
                 continue
             load_notes = reloaded.notes
-            frozen = self._frozen(staged, probe_target)
+            frozen = self._frozen(staged, probe_target, held)
             if frozen is not None and same(reloaded.config, target):
                 problem = frozen
                 continue
@@ -569,12 +582,13 @@ class Converter:
         loaded.machine_values[str(path)] = values
         return names
 
-    def _frozen(self, staged: Path, probe_target) -> str | None:
-        """Why the written config freezes a machine-dependent value, if it does."""
+    def _frozen(self, staged: Path, probe_target, text: str | None = None) -> str | None:
+        """Why the written config freezes a machine-dependent value, if it
+        does (``text``: the staged file's content, when it is not on disk)."""
         if probe_target is None:
             return None
         try:
-            again = read_effective(staged, new_style=True, probe=True).config
+            again = read_effective(staged, new_style=True, probe=True, text=text).config
         except ConfigError:
             return None
         if same(again, probe_target):

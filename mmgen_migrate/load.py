@@ -182,7 +182,7 @@ def reader(probe: bool = False) -> Reader:
 
 
 def read_effective(path: Path, *, new_style: bool = False, allow_exec: str | None = None,
-                   probe: bool = False) -> Loaded:
+                   probe: bool = False, text: str | None = None) -> Loaded:
     """The effective config of ``path`` as MMEngine builds it (bases merged).
 
     Read statically (nothing runs).  A 0.x config is read as MMEngine's
@@ -191,16 +191,19 @@ def read_effective(path: Path, *, new_style: bool = False, allow_exec: str | Non
     reads a converted config).  A file outside what the reader understands
     raises :class:`NotStatic`, unless ``allow_exec`` names a way to execute
     it; then it is evaluated in the worker.  ``probe`` reads it on the probe
-    machine (see :class:`.reader.Machine`); never executed.
+    machine (see :class:`.reader.Machine`); never executed.  ``text``: the
+    file's content, when the caller holds it (the file itself is not read;
+    its `_base_` files are, relative to ``path``); a file read statically
+    only (it is never handed to the worker).
     """
     notes: list[str] = []
     try:
-        res = reader(probe).read(path)
+        res = reader(probe).read(path, text=text)
     except NotStatic as exc:
         if exc.path is not None and os.path.abspath(exc.path) != os.path.abspath(path):
             exc.args = (f"`_base_` file {os.path.relpath(exc.path, os.path.dirname(os.path.abspath(path)))}:"
                         f"{exc.args[0]}",)
-        if allow_exec is None or probe:
+        if allow_exec is None or probe or text is not None:
             raise
         from .worker import EvaluationError, shared_worker
 

@@ -170,24 +170,28 @@ def _wide_tree(tmp_path, n=40):
     return src
 
 
-def test_a_read_only_destination_is_one_line_and_exit_2(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_read_only_destination_is_one_line_and_exit_2(tmp_path, jobs):
     src = _wide_tree(tmp_path, 3)
-    proc, dest = _in_a_mount_namespace(tmp_path, "ro,size=1m", src, "-o", tmp_path / "dest" / "out")
+    proc, dest = _in_a_mount_namespace(tmp_path, "ro,size=1m", src, "-o", tmp_path / "dest" / "out", "-j", jobs)
     assert proc.returncode == 2, proc.stderr
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]
     assert errors == [f"error: {tmp_path / 'dest' / 'out'}: read-only file system"], proc.stderr
     assert "Traceback" not in proc.stderr
 
 
-def test_a_full_destination_is_one_line_and_the_written_files_are_complete(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_destination_is_one_line_and_the_written_files_are_complete(tmp_path, jobs):
     src = _wide_tree(tmp_path)
     out = tmp_path / "dest" / "out"
     import sys
 
-    check = (f"'{sys.executable}' -c \"import glob; fs = glob.glob('{out}/*.py'); "
+    # complete files, and no temporary file left beside them
+    check = (f"'{sys.executable}' -c \"import glob, os; fs = glob.glob('{out}/*.py'); "
              f"assert all(open(f).read().startswith('optim_wrapper') and open(f).read().endswith(chr(10)) "
-             f"for f in fs); print('complete', len(fs))\"")
-    proc, dest = _in_a_mount_namespace(tmp_path, "size=64k", src, "-o", out, after=check)
+             f"for f in fs); assert sorted(os.listdir('{out}')) == sorted(os.path.basename(f) for f in fs); "
+             f"print('complete', len(fs))\"")
+    proc, dest = _in_a_mount_namespace(tmp_path, "size=64k", src, "-o", out, "-j", jobs, after=check)
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout.startswith("complete "), proc.stdout + proc.stderr
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]

@@ -189,6 +189,10 @@ def measure(label: str, tree: Path, n: int, exe: str, work: Path, repeat: int) -
               f"{'met' if best <= cbest else 'NOT met'})")
     j1, j2 = rows[names[0]][0], rows[names[1]][0]
     print(f"-j 2 speed-up over -j 1: {j1 / j2:.2f}x")
+    from mmgen_migrate.convert import discover
+    from mmgen_migrate.parallel import auto_jobs
+
+    print(f"convert without -j runs {auto_jobs(discover(tree))} process(es) on this tree here")
     return rows
 
 

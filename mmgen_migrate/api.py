@@ -54,14 +54,17 @@ def convert_source(text: str, *, filename: str = "config.py", select: Optional[S
 
 def convert_paths(paths: Iterable[PathLike], *, root: Optional[PathLike] = None,
                   select: Optional[Sequence[str]] = None, ignore: Optional[Sequence[str]] = None,
-                  exclude: Sequence[str] = (), allow_exec: Optional[str] = None, jobs: int = 1) -> list[FileResult]:
+                  exclude: Sequence[str] = (), allow_exec: Optional[str] = None,
+                  jobs: Optional[int] = 1) -> list[FileResult]:
     """Convert config files and folders (a folder: every ``*.py`` under it).
 
     Files are converted together, so ``_base_`` files among them keep their
     links.  ``root`` names the folder that ``FileResult.rel`` is relative to
     (default: the folder given, or the common folder of the files).  One
     result per file, in order; a file that cannot be converted has
-    ``status == "failed"`` and a one-line ``error``.
+    ``status == "failed"`` and a one-line ``error``.  ``jobs``: processes
+    (0: one per CPU; None: as many as the size of the set pays for, as the
+    command line does without ``-j``); the results do not depend on it.
     """
     from .parallel import convert_batch
 

@@ -57,7 +57,8 @@ FORMATS = ("text", "json", "github", "sarif")
 @click.option("--report-format", type=click.Choice(["md", "html", "json", "sarif"]), default=None,
               help="Format of --report (default: from its extension).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-              help="Convert with N processes (0: one per CPU). Output is identical to -j 1.")
+              help="Convert with N processes (0: one per CPU; default: one, and one more per 32 kB of "
+                   "configs, at most one per CPU). Output is identical to -j 1.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Read [tool.mmgen-migrate] from this pyproject.toml instead of the nearest one.")
 @click.option("--isolated", is_flag=True, help="Ignore every pyproject.toml.")
@@ -120,7 +121,7 @@ def _resolve_settings(config_path, isolated, **cli) -> dict:
         "fmt": pick("fmt", conf.format, "text"),
         "report_path": pick("report_path", conf.report, []),
         "report_format": pick("report_format", conf.report_format),
-        "jobs": pick("jobs", conf.jobs, 1),
+        "jobs": pick("jobs", conf.jobs, None),  # None: convert_batch decides (auto_jobs); verify runs on one
         "verbose": bool(pick("verbose", conf.verbose, False)),
         "allow_exec": pick("allow_exec", conf.allow_exec) or None,
         "settings_file": conf.path,
@@ -178,7 +179,7 @@ def _convert(srcs, output, in_place, show_diff, check, opts, force_exclude, stdi
     verify_results = {}
     if run_verify:
         verify_results = _verify(results, err, quiet or fmt in ("json", "sarif", "github"),
-                                 jobs=opts["jobs"] if inputs.batch else 1)
+                                 jobs=opts["jobs"] if inputs.batch and opts["jobs"] is not None else 1)
 
     for report_path, report_fmt in report_targets:
         try:

@@ -39,11 +39,44 @@ OnResult = Callable[[FileResult], None]
 BATCHES_PER_JOB = 1
 
 
+# The work of a batch with no -j given: a process more for every this many
+# bytes of config source (a file counts 200 more, see ``file_cost``).  Below
+# it, starting a process and converting the shared bases again cost more
+# than the second process saves (measured on a 2-core machine with
+# benchmarks/bench_jobs.py: even at about 30 kB, 10% faster at 47 kB).
+BYTES_PER_JOB = 32 * 1024
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, where the OS
+    has one: a container or ``taskset`` limits it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def cpu_jobs(jobs: Optional[int]) -> int:
     """``-j`` value → number of processes (0 or None: one per CPU)."""
     if not jobs:
-        return max(1, os.cpu_count() or 1)
+        return available_cpus()
     return max(1, jobs)
+
+
+def file_cost(path: Path) -> int:
+    """What converting ``path`` costs, in bytes: its size, plus 200 for
+    what any file costs."""
+    try:
+        return os.stat(path).st_size + 200
+    except OSError:
+        return 200
+
+
+def auto_jobs(files: Sequence[Path]) -> int:
+    """Processes for converting ``files`` when the user did not say: one,
+    and one more per ``BYTES_PER_JOB`` of work, at most one per CPU."""
+    total = sum(file_cost(f) for f in files)
+    return max(1, min(available_cpus(), 1 + total // BYTES_PER_JOB))
 
 
 class _ReportingConverter(Converter):
@@ -122,12 +155,7 @@ def batches(files: Sequence[Path], jobs: int) -> list[list[Path]]:
         return []
     order = {f: i for i, f in enumerate(files)}
     n = min(len(us), BATCHES_PER_JOB * jobs)
-    size: dict[Path, int] = {}
-    for f in files:
-        try:
-            size[f] = os.stat(f).st_size + 200  # (+ what any file costs)
-        except OSError:
-            size[f] = 200
+    size = {f: file_cost(f) for f in files}
     costs = [sum(size[f] for f in u) for u in us]
     total = sum(costs)
     out: list[list[Path]] = []
@@ -193,15 +221,16 @@ def convert_batch(
     root: Optional[Path],
     options: Optional[ConvertOptions] = None,
     *,
-    jobs: int = 1,
+    jobs: Optional[int] = 1,
     on_result: Optional[OnResult] = None,
 ) -> list[FileResult]:
-    """Convert ``files`` (nothing written but a temporary staging folder);
-    results in the order of ``files``.  ``on_result`` is called once per
-    file, as files finish."""
+    """Convert ``files`` (nothing written but a temporary staging folder)
+    on ``jobs`` processes (0: one per CPU; None: as many as the size of the
+    set pays for, see ``auto_jobs``); results in the order of ``files``.
+    ``on_result`` is called once per file, as files finish."""
     options = options or ConvertOptions()
     absolute = [Path(os.path.abspath(f)) for f in files]
-    jobs = cpu_jobs(jobs)
+    jobs = auto_jobs(absolute) if jobs is None else cpu_jobs(jobs)
     groups = batches(absolute, jobs) if jobs > 1 and len(absolute) > 1 else []
     if len(groups) <= 1:
         conv = _ReportingConverter(absolute, root, options, on_result=on_result)

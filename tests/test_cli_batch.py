@@ -48,6 +48,46 @@ def test_batches_share_the_work_by_size(tmp_path):
     assert big == [[tmp_path / "big.py"]]
 
 
+def _configs(folder: Path, n: int, size: int) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    for i in range(n):
+        (folder / f"c{i:03d}.py").write_text(f"x = {i}  # " + "y" * max(0, size - 200 - 20) + "\n")
+    return [Path(os.path.abspath(f)) for f in discover(folder)]
+
+
+def test_without_j_the_size_of_the_tree_sets_the_processes(tmp_path, monkeypatch):
+    from mmgen_migrate import parallel
+
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
+    per_job = parallel.BYTES_PER_JOB
+    assert parallel.auto_jobs(_configs(tmp_path / "few", 3, 1000)) == 1  # a handful of files: no fork
+    assert parallel.auto_jobs(_configs(tmp_path / "mid", 12, per_job // 10)) == 2
+    assert parallel.auto_jobs(_configs(tmp_path / "many", 200, 2000)) == 4  # at most one per CPU
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 1)
+    assert parallel.auto_jobs(_configs(tmp_path / "many", 200, 2000)) == 1
+
+
+def test_the_default_run_of_a_large_tree_uses_the_cpus_and_equals_j1(tmp_path, monkeypatch):
+    """No -j (and none in the settings): a tree worth two processes gets
+    them, with exactly the output of -j 1; an explicit -j 1 stays serial."""
+    from mmgen_migrate import parallel
+
+    src = tmp_path / "zoo"
+    shutil.copytree(ZOO, src / "a")
+    shutil.copytree(ZOO, src / "b")
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 2)
+    used = []
+    real = parallel.batches
+    monkeypatch.setattr(parallel, "batches", lambda files, jobs: used.append(jobs) or real(files, jobs))
+    r_auto = run(src, "-o", tmp_path / "auto")
+    assert used == [2], used
+    r_one = run(src, "-o", tmp_path / "one", "-j", 1)
+    assert used == [2]  # -j 1: nothing split
+    assert r_auto.exit_code == r_one.exit_code
+    assert tree(tmp_path / "auto") == tree(tmp_path / "one")
+    assert _without_progress(r_auto.stderr) == _without_progress(r_one.stderr)
+
+
 @pytest.mark.parametrize("zoo", [ZOO, OWN_ZOO], ids=["fixtures-zoo", "report-zoo"])
 def test_parallel_equals_serial(tmp_path, zoo):
     files = [Path(os.path.abspath(f)) for f in discover(zoo)]

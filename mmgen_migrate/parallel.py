@@ -74,7 +74,12 @@ def file_cost(path: Path) -> int:
 
 def auto_jobs(files: Sequence[Path]) -> int:
     """Processes for converting ``files`` when the user did not say: one,
-    and one more per ``BYTES_PER_JOB`` of work, at most one per CPU."""
+    and one more per ``BYTES_PER_JOB`` of work, at most one per CPU.  One
+    where the processes would not be forked from this one (Windows, or
+    another thread running): each would import the converter again, about
+    0.4 s, which a batch rarely wins back."""
+    if "fork" not in multiprocessing.get_all_start_methods() or not _fork_is_safe():
+        return 1
     total = sum(file_cost(f) for f in files)
     return max(1, min(available_cpus(), 1 + total // BYTES_PER_JOB))
 
@@ -179,11 +184,17 @@ def _run_batch(files: list[Path], root: Optional[Path], options: ConvertOptions)
         return conv.run(Path(staging))
 
 
-def _context():
+def _fork_is_safe() -> bool:
+    """No other thread runs (a fork copies only the calling thread: a lock
+    another one holds would stay locked in the child)."""
     import threading
 
+    return threading.active_count() == 1
+
+
+def _context():
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if "fork" in methods and _fork_is_safe():
         # no other thread (the progress bar starts its own only once the
         # first file is done): forking this process is safe and the fastest
         # start -- the workers inherit the imported converter

@@ -67,6 +67,28 @@ def test_without_j_the_size_of_the_tree_sets_the_processes(tmp_path, monkeypatch
     assert parallel.auto_jobs(_configs(tmp_path / "many", 200, 2000)) == 1
 
 
+def test_without_j_no_process_starts_where_none_could_be_forked(tmp_path, monkeypatch):
+    """Another thread running (an API caller's, say) or no fork at all: each
+    process would import the converter again; the default stays one."""
+    import threading
+
+    from mmgen_migrate import parallel
+
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
+    files = _configs(tmp_path / "many", 200, 2000)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert parallel.auto_jobs(files) == 1
+    finally:
+        stop.set()
+        other.join()
+    assert parallel.auto_jobs(files) == 4
+    monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert parallel.auto_jobs(files) == 1
+
+
 def test_the_default_run_of_a_large_tree_uses_the_cpus_and_equals_j1(tmp_path, monkeypatch):
     """No -j (and none in the settings): a tree worth two processes gets
     them, with exactly the output of -j 1; an explicit -j 1 stays serial."""

@@ -12,12 +12,12 @@ For each file, in ``_base_`` order (bases first):
    `_base_`, else in memory) and read it back the way MMagic's
    ``tools/train.py`` reads it (``Config.fromfile`` semantics, statically
    -- the output is made of expressions the reader understands): it must
-   equal the target
-   (semantic round trip).  A value that depends on the machine (an
-   environment variable, the working directory) must stay an expression:
-   the input and the output are also read on a *probe* machine, and the
-   output must convert the same there.  If it does not, emit again without reusing source
-   expressions; if it still does not, the file fails and nothing is written.
+   equal the target (semantic round trip).  A value that depends on the
+   machine (an environment variable, the working directory) must stay an
+   expression: the input and the output are also read on a *probe*
+   machine, and the output must convert the same there.  If it does not,
+   emit again without reusing source expressions; if it still does not,
+   the file fails and nothing is written.
 
 Nothing is written to the destination until every file has been staged and
 checked; each output then replaces its destination atomically.

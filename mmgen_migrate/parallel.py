@@ -42,8 +42,10 @@ BATCHES_PER_JOB = 1
 # The work of a batch with no -j given: a process more for every this many
 # bytes of config source (a file counts 200 more, see ``file_cost``).  Below
 # it, starting a process and converting the shared bases again cost more
-# than the second process saves (measured on a 2-core machine with
-# benchmarks/bench_jobs.py: even at about 30 kB, 10% faster at 47 kB).
+# than the second process saves.  Measured on a 2-core machine, `-j 2`
+# against `-j 1`, best of 5: 6% slower on a generated tree of 20 kB (45
+# files), even at 33 kB (75 files), 10% faster on the zoo fixtures (41
+# files, 47 kB), 15% on a generated tree of 63 kB.
 BYTES_PER_JOB = 32 * 1024
 
 

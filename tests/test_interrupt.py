@@ -3,7 +3,7 @@
 Outputs are staged, checked, then each one replaces its destination with an
 atomic rename (convert.write_atomic), so a reader of the output tree sees a
 complete conversion or nothing — never a partial file or a temporary file.
-Each test runs the real CLI on a generated tree of 60 configs sharing
+Each test runs the real CLI on a generated tree of 240 configs sharing
 ``_base_`` files and stops it at a chosen moment."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-N_CONFIGS = 60
+N_CONFIGS = 240  # a run of about two seconds: long enough to be stopped midway
 
 
 def _make_tree(root: Path) -> Path:

@@ -204,10 +204,9 @@ def _freeze_imports() -> None:
     The converter's own garbage is collected as before."""
     import gc
 
-    import mmengine.config  # noqa: F401 (the reader's merge code)
+    from .parallel import import_converter
 
-    from . import emit, reader  # noqa: F401
-
+    import_converter()
     gc.freeze()
 
 

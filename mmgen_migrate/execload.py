@@ -41,10 +41,6 @@ def lazy_misread_note(module: str) -> str:
     )
 
 
-def one_line(text: str) -> str:
-    return first_line(text)
-
-
 def warm_up() -> None:
     """Import what evaluating a config needs (done once per worker)."""
     import mmengine.config  # noqa: F401

@@ -58,6 +58,20 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# what a conversion imports (the converter itself, and MMEngine's config
+# module for the reader's merge code): loaded before workers are started,
+# so that forked ones inherit it and a fork server holds it once
+PRELOAD = ("mmgen_migrate.parallel", "mmgen_migrate.emit", "mmgen_migrate.reader", "mmengine.config")
+
+
+def import_converter() -> None:
+    """Import everything in ``PRELOAD`` (once: later calls cost nothing)."""
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+
+
 def cpu_jobs(jobs: Optional[int]) -> int:
     """``-j`` value → number of processes (0 or None: one per CPU)."""
     if not jobs:
@@ -179,7 +193,6 @@ def batches(files: Sequence[Path], jobs: int) -> list[list[Path]]:
     return out
 
 
-
 def _run_batch(files: list[Path], root: Optional[Path], options: ConvertOptions) -> list[FileResult]:
     conv = Converter(files, root, options)
     with scratch_dir("mmgen-migrate-") as staging:
@@ -209,7 +222,7 @@ def _context():
         # remove it after a SIGKILL
         track(multiprocessing.util.get_temp_dir())
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["mmgen_migrate.parallel", "mmgen_migrate.reader", "mmengine.config"])
+        ctx.set_forkserver_preload(list(PRELOAD))
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -251,10 +264,7 @@ def convert_batch(
             return conv.run(Path(staging))
 
     found: dict[Path, FileResult] = {}
-    # what every worker needs, imported once here: forked workers inherit it
-    import mmengine.config  # noqa: F401 (the reader's merge code)
-
-    from . import emit, reader  # noqa: F401
+    import_converter()  # (forked workers inherit it)
 
     with _pool(min(jobs, len(groups))) as pool:
         pending = {pool.submit(run_guarded, _run_batch, g, root, options): i for i, g in enumerate(groups)}

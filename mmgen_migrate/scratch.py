@@ -36,6 +36,7 @@ class _TrackedDirectory(tempfile.TemporaryDirectory):
     before it could."""
 
     def __init__(self, prefix: str, dir: str | None):
+        _start_janitor()
         super().__init__(prefix=prefix, dir=dir)
         track(self.name)
 
@@ -49,6 +50,7 @@ def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
 
 
 def mkdtemp(prefix: str) -> str:
+    _start_janitor()
     path = tempfile.mkdtemp(prefix=prefix, dir=scratch_root())
     track(path)
     return path
@@ -92,6 +94,16 @@ def _janitor_pipe():
             atexit.register(_stop_janitor)
         _janitor_pid = os.getpid()
     return _janitor.stdin
+
+
+def _start_janitor() -> None:
+    """Start the janitor before making a folder for it to watch: starting
+    it takes milliseconds, and a process killed in that time would leave the
+    folder behind (registering a folder once the janitor runs is one write)."""
+    try:
+        _janitor_pipe()
+    except OSError:
+        pass
 
 
 def _stop_janitor() -> None:

@@ -661,16 +661,14 @@ def _last_binding(body, index: int, name: str) -> bool:
 
 def _statement_values(src: SourceFile, by_ast_index: dict) -> dict:
     """Values of statements that read the machine, keyed by the index of the
-    statement in the LibCST module (the reader counts ``ast`` statements:
-    ``a = 1; b = 2`` is one LibCST line but two ``ast`` statements)."""
+    statement in the module's body (the reader counts ``ast`` statements:
+    ``a = 1; b = 2`` is one line of the body but two ``ast`` statements)."""
     if not by_ast_index:
         return {}
-    import libcst as cst
-
     out = {}
     ast_index = 0
     for i, stmt in enumerate(src.module.body):
-        n = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        n = len(stmt.nodes)
         if n == 1 and ast_index in by_ast_index:
             out[i] = by_ast_index[ast_index]
         ast_index += n

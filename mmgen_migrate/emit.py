@@ -1,4 +1,4 @@
-"""Turn a target (1.x) view back into source, editing the file's CST.
+"""Turn a target (1.x) view back into source, editing the file's text.
 
 Input: one file's original source, the effective config its ``_base_`` files
 give after conversion (``base_view``), and the effective config the file must
@@ -27,13 +27,14 @@ from .errors import MigrateError
 
 import ast
 import keyword
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import libcst as cst
-
+from . import source as source_mod
 from . import staticeval
+from .source import Line, Statement
 from .model import MISSING, Change, MergeError, Path, Severity, merge, same
 
 MARKER = "# mmgen-migrate:"
@@ -46,7 +47,7 @@ class EmitError(MigrateError):
 
 @dataclass
 class EmitInput:
-    module: cst.Module
+    module: source_mod.Module
     target: dict
     base_view: dict
     old_effective: dict
@@ -58,7 +59,7 @@ class EmitInput:
     # values of top-level statements the static evaluator cannot compute
     # itself (they read the machine), by statement index, from the reader
     known: dict = field(default_factory=dict)
-    # the source ``module`` was parsed from (saves generating it again)
+    # the source ``module`` was parsed from (unused: the module holds it)
     source: str | None = None
 
 
@@ -171,14 +172,12 @@ class _Emitter:
         self.inp = inp
         self.module = inp.module
         self.body = list(inp.module.body)
-        self.newline = inp.module.default_newline
-        self.indent_unit = inp.module.default_indent if inp.module.default_indent.strip() == "" else "    "
-        self.facts = staticeval.Facts(inp.module, inp.source)
+        self.newline = inp.module.newline
+        self.indent_unit = inp.module.indent if inp.module.indent.strip() == "" else "    "
+        self.facts = staticeval.Facts(inp.module)
         self._hints: dict[Path, Any] = {}
-        self._codes: dict[int, tuple[cst.CSTNode, str]] = {}
         self._rendered: dict[tuple, tuple[Any, str]] = {}
         self._reuse: dict[tuple, tuple[Any, tuple]] = {}
-        self.parse_config = inp.module.config_for_parsing
         self.bindings = staticeval.module_bindings(inp.module, self.facts, known=inp.known)
         self.simple_defs: dict[str, list[int]] = {}
         self.complex_defs: dict[str, list[int]] = {}
@@ -254,14 +253,14 @@ class _Emitter:
                 return old + path[len(new) :]
         return path
 
-    def hint(self, path: Path) -> cst.BaseExpression | None:
+    def hint(self, path: Path) -> ast.expr | None:
         """The original expression for (the 0.x origin of) ``path`` in this
         file, if the file writes it out."""
         if path not in self._hints:
             self._hints[path] = self._hint(path)
         return self._hints[path]
 
-    def _hint(self, path: Path) -> cst.BaseExpression | None:
+    def _hint(self, path: Path) -> ast.expr | None:
         if self.inp.literal:
             return None
         old = self.old_path_for(path)
@@ -272,7 +271,7 @@ class _Emitter:
             return None
         node = staticeval.simple_assignment(self.body[defs[-1]])[1]
         for key in old[1:]:
-            node = _child(node, key)
+            node = _child(node, key, self.module)
             if node is None:
                 return None
         return node
@@ -298,7 +297,7 @@ class _Emitter:
                     grew = True
         return changed
 
-    def reusable(self, node: cst.BaseExpression | None, value: Any, at: float) -> bool:
+    def reusable(self, node: ast.expr | None, value: Any, at: float) -> bool:
         """Does ``node``, placed at statement ``at`` of the output, give
         ``value``?  Names are read as the output binds them: a rewritten
         variable (``train_pipeline``) has its converted value there."""
@@ -308,7 +307,7 @@ class _Emitter:
         if self.out_bindings is None and self.facts.referenced(node) & self.changed:
             return False  # before the plan is known, a rewritten name's output value is not
         try:
-            got = staticeval.evaluate(node, env)
+            got = staticeval.evaluate(node, env, self.module)
         except (staticeval.Unknown, RecursionError):
             return False
         return same(got, value)
@@ -387,14 +386,12 @@ class _Emitter:
         self._rendered[key] = (value, text)  # (the value is held, so its id stays its own)
         return text
 
-    def code_of(self, node: cst.CSTNode) -> str:
-        """``node``'s source (a node of the source module), generated once."""
-        hit = self._codes.get(id(node))
-        if hit is None or hit[0] is not node:
-            hit = self._codes[id(node)] = (node, self.module.code_for_node(node))
-        return hit[1]
+    def code_of(self, node: ast.expr) -> str:
+        """``node``'s source (a node of the source module), its own
+        parentheses included."""
+        return self.module.code_of(node)
 
-    def _reused(self, value: Any, path: Path, at: int) -> tuple[str | None, cst.BaseExpression | None]:
+    def _reused(self, value: Any, path: Path, at: int) -> tuple[str | None, ast.expr | None]:
         """(the text of the source's expression or variable that gives
         ``value`` here, if one does; the source's expression for ``path``),
         whatever the layout."""
@@ -466,97 +463,89 @@ class _Emitter:
         the arguments (with their comments and layout) whose values still
         hold, replace the others' values, drop removed keys, append new ones
         in the call's own layout.  ``None`` when the call is not editable."""
-        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict"):
+        if not (type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "dict"):
             return None
-        args = list(node.args)
-        if not args or any(a.star or a.keyword is None for a in args):
+        if node.args or not node.keywords or any(k.arg is None for k in node.keywords):
             return None
-        keys = [a.keyword.value for a in args]
+        layout = self.module.call_layout(node)
+        if layout is None:
+            return None
+        args = layout.args
+        keys = [a.keyword for a in args]
         if len(set(keys)) != len(keys) or not all(_is_identifier(k) for k in value):
             return None
-        sep, arg_indent = self._call_layout(node, indent)
-        kept: list[cst.Arg] = []
+        sep, arg_indent = self._call_layout(layout, indent)
+        nl = self.newline
+        # each argument written: [keyword, eq, value text, comma, after, the source's argument, replaced]
+        kept: list[list] = []
         for a in args:
-            k = a.keyword.value
+            k = a.keyword
             if k not in value:
                 continue
             sub_path = path + (k,)
             if self.hint(sub_path) is a.value and self.reusable(a.value, value[k], at):
-                kept.append(a)
+                kept.append([k, a.eq, self.code_of(a.value), a.comma, a.after, a, False])
                 continue
             code = self.render(value[k], sub_path, at, arg_indent, len(arg_indent) + len(k) + 1)
-            kept.append(a.with_changes(value=_Code(code)))
+            kept.append([k, a.eq, code, a.comma, a.after, a, True])
         added = [k for k in value if k not in keys]
         if not kept and not added:
             return None
         notes = [self.notes.get(path + (k,)) for k in added]
-        multiline = isinstance(sep, cst.ParenthesizedWhitespace)
+        multiline = sep != " "
         if any(notes) and not multiline:
             return None
         last_comma = args[-1].comma
-        last_ws_after = args[-1].whitespace_after_arg
+        last_ws_after = args[-1].after
         if added:
             # the previous last argument now continues the list
-            prev = kept[-1] if kept else None
-            if prev is not None:
-                kept[-1] = prev.with_changes(
-                    comma=cst.Comma(whitespace_after=sep), whitespace_after_arg=cst.SimpleWhitespace(""))
+            if kept:
+                kept[-1][3], kept[-1][4] = ("", sep), ""
             for k, note in zip(added, notes):
                 code = self.render(value[k], path + (k,), at, arg_indent, len(arg_indent) + len(k) + 1)
-                ws = sep
-                if note:
-                    ws = sep.with_changes(first_line=cst.TrailingWhitespace(
-                        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(f"# {note}")))
-                kept.append(cst.Arg(
-                    keyword=cst.Name(k), value=_Code(code),
-                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                          whitespace_after=cst.SimpleWhitespace("")),
-                    comma=cst.Comma(whitespace_after=ws)))
+                ws = f"  # {note}{sep}" if note else sep
+                kept.append([k, "=", code, ("", ws), "", None, True])
             # close the call the way the source closed it
             last, last_note = kept[-1], notes[-1]
-            if isinstance(last_comma, cst.Comma):
-                closing = last_comma.whitespace_after
+            if last_comma is not None:
+                closing = last_comma[1]
                 if last_note:
-                    if not isinstance(closing, cst.ParenthesizedWhitespace):
-                        closing = cst.ParenthesizedWhitespace(last_line=cst.SimpleWhitespace(indent))
-                    closing = closing.with_changes(first_line=cst.TrailingWhitespace(
-                        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(f"# {last_note}")))
-                kept[-1] = last.with_changes(comma=last_comma.with_changes(whitespace_after=closing),
-                                             whitespace_after_arg=last_ws_after)
+                    rest = _after_first_line(closing) if source_mod.is_parenthesized_ws(closing) else indent
+                    closing = f"  # {last_note}{nl}{rest}"
+                last[3], last[4] = (last_comma[0], closing), last_ws_after
             elif last_note:
-                kept[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(
-                    first_line=cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "),
-                                                      comment=cst.Comment(f"# {last_note}")),
-                    last_line=cst.SimpleWhitespace(indent))))
+                last[3] = ("", f"  # {last_note}{nl}{indent}")
             else:
-                kept[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=last_ws_after)
-        elif kept[-1] is not args[-1] or kept[-1].keyword.value != keys[-1]:
-            kept[-1] = kept[-1].with_changes(comma=last_comma, whitespace_after_arg=last_ws_after)
-        # the kept arguments' values print as the source does (generated once
-        # for all the layouts tried)
-        source_values = {id(a.value) for a in args}
-        printed = [a.with_changes(value=_Code(self.code_of(a.value))) if id(a.value) in source_values else a
-                   for a in kept]
-        code = self.module.code_for_node(node.with_changes(args=printed))
+                last[3], last[4] = None, last_ws_after
+        elif kept[-1][5] is not args[-1] or kept[-1][6]:
+            kept[-1][3], kept[-1][4] = last_comma, last_ws_after
+        parts = [layout.prefix, layout.before_args]
+        for k, eq, text, comma, after, _, _ in kept:
+            parts += [k, eq, text]
+            if comma is not None:
+                parts += [comma[0], ",", comma[1]]
+            parts.append(after)
+        parts.append(layout.suffix)
+        code = "".join(parts)
         if not multiline and "\n" not in self.code_of(node) and (
                 "\n" in code or lead + len(code) + 1 > LINE_LIMIT):
             return None  # a one-line call grown too long or over lines: lay it out afresh
         return code
 
-    def _call_layout(self, node: cst.Call, indent: str):
+    def _call_layout(self, layout: source_mod.CallLayout, indent: str) -> tuple[str, str]:
         """(separator between arguments, indentation of argument lines).
 
         A call laid out over several lines continues in its own layout (the
         last line break between arguments, or the one after the opening
         parenthesis); a one-line call continues on its line."""
-        between = [a.comma.whitespace_after for a in node.args[:-1] if isinstance(a.comma, cst.Comma)]
-        candidates = [w for w in between if isinstance(w, cst.ParenthesizedWhitespace)]
-        if not candidates and isinstance(node.whitespace_before_args, cst.ParenthesizedWhitespace):
-            candidates = [node.whitespace_before_args]
+        between = [a.comma[1] for a in layout.args[:-1] if a.comma is not None]
+        candidates = [w for w in between if source_mod.is_parenthesized_ws(w)]
+        if not candidates and source_mod.is_parenthesized_ws(layout.before_args):
+            candidates = [layout.before_args]
         if candidates:
-            sep = candidates[-1].with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
-            return sep, sep.last_line.value
-        return cst.SimpleWhitespace(" "), indent + self.indent_unit
+            last_line = re.split(r"\r\n|\r|\n", candidates[-1])[-1]
+            return self.newline + last_line, last_line
+        return " ", indent + self.indent_unit
 
     def _items(self, pairs, at: int, indent: str, lead: int, open_: str, close: str,
                trailing_comma: bool = False) -> str:
@@ -642,34 +631,23 @@ class _Emitter:
         lines.append(line + close)
         return open_ + ("\n" + pad).join(lines)
 
-    def statement(self, name: str, value: Any, at: int) -> cst.SimpleStatementLine:
+    def statement(self, name: str, value: Any, at: int) -> Statement:
         code = f"{name} = {self.render(value, (name,), at, '', len(name) + 3)}\n"
         stmt = self.written_statement(name, code)
         self.written.add(name)
         return stmt
 
-    def written_statement(self, name: str, code: str) -> "_Written":
+    def written_statement(self, name: str | None, code: str) -> Statement:
         """The statement ``code`` (``name = ...``, ending in one newline) as
-        text: printing it is all the edit does with it."""
+        text: printing it is all the edit does with it (the written file is
+        parsed and read back as a whole, see ``convert.py``)."""
         code = code.replace("\r\n", "\n")
         try:
             tree = ast.parse(code)
         except (SyntaxError, ValueError) as exc:  # pragma: no cover - a bug in rendering
             raise EmitError(f"internal error: generated code does not parse: {exc}") from exc
-        stmt = _Written(body=(), code=code[:-1].replace("\n", self.newline), name=name)
+        stmt = source_mod.written(code, name, self.newline)
         self.facts.remember(stmt, code, tree)
-        self.facts.single_line[id(stmt)] = (stmt, "\n" not in code[:-1])
-        return stmt
-
-    def parse_statement(self, code: str) -> cst.SimpleStatementLine:
-        code = code.replace("\r\n", "\n").replace("\n", self.newline)
-        try:
-            stmt = cst.parse_statement(code, config=self.parse_config)
-        except Exception as exc:  # pragma: no cover - a bug in rendering
-            raise EmitError(f"internal error: generated code does not parse: {exc}") from exc
-        assert isinstance(stmt, cst.SimpleStatementLine)
-        self.facts.remember(stmt, code)
-        self.facts.single_line[id(stmt)] = (stmt, "\n" not in code.rstrip("\r\n"))
         return stmt
 
     # -- the edit ----------------------------------------------------------
@@ -686,10 +664,10 @@ class _Emitter:
             if name not in order:
                 order.append(name)
 
-        rewrite: dict[int, cst.SimpleStatementLine] = {}
+        rewrite: dict[int, Statement] = {}
         delete: set[int] = set()
-        insert_at: dict[int, list[cst.SimpleStatementLine]] = {}
-        append: list[cst.SimpleStatementLine] = []
+        insert_at: dict[int, list[Statement]] = {}
+        append: list[Statement] = []
         removed_names: list[str] = []
 
         # 1. plan: which statement gives which name which value
@@ -760,8 +738,8 @@ class _Emitter:
             else:
                 delete.update(simple)
         if dels:
-            append.append(self.parse_statement(
-                f"del {', '.join(dels)}  {MARKER} 0.x-only settings, kept above as variables\n"))
+            append.append(self.written_statement(
+                None, f"del {', '.join(dels)}  {MARKER} 0.x-only settings, kept above as variables\n"))
 
         self.mark_unsupported(rewrite)
         return self.assemble(rewrite, delete, insert_at, append)
@@ -802,7 +780,7 @@ class _Emitter:
         return [f"{MARKER} {c.rule} unsupported: {c.message}" for c in self.inp.changes
                 if c.severity == Severity.UNSUPPORTED and c.new_path and c.new_path[0] == name]
 
-    def new_statement(self, name: str, value: Any, at: int) -> cst.SimpleStatementLine:
+    def new_statement(self, name: str, value: Any, at: int) -> Statement:
         """A statement added for ``name`` (not in place of its own): it
         carries the name's unsupported markers, so that converting the
         output again finds them on the statement that is then the last one."""
@@ -810,10 +788,10 @@ class _Emitter:
         self.placed_new.add(name)
         markers = self.unsupported_markers(name)
         if markers:
-            stmt = stmt.with_changes(leading_lines=list(stmt.leading_lines) + self._comment_lines(markers))
+            stmt = stmt.with_leading(list(stmt.leading) + self._comment_lines(markers))
         return stmt
 
-    def mark_unsupported(self, rewrite: dict[int, cst.SimpleStatementLine]) -> None:
+    def mark_unsupported(self, rewrite: dict[int, Statement]) -> None:
         self.markers: dict[int, list[str]] = {}
         for c in self.inp.changes:
             if c.severity != Severity.UNSUPPORTED or not c.new_path or not isinstance(c.new_path[0], str):
@@ -827,31 +805,31 @@ class _Emitter:
             self.markers.setdefault(defs[-1], []).append(text)
 
     def _in_header(self, text: str) -> bool:
-        """Comments above the first statement are the module's header in
-        libcst, not the statement's leading lines."""
-        return any(ln.comment is not None and ln.comment.value == text for ln in self.module.header)
+        """Comments above the first statement are the module's header, not
+        the statement's leading lines."""
+        return any(ln.comment == text for ln in self.module.header)
 
-    def _comment_lines(self, texts: Iterable[str]) -> list[cst.EmptyLine]:
-        return [cst.EmptyLine(indent=False, comment=cst.Comment(t)) for t in texts]
+    def _comment_lines(self, texts: Iterable[str]) -> list[Line]:
+        return [Line.of_comment(t, self.newline) for t in texts]
 
     def assemble(self, rewrite, delete, insert_at, append) -> str:
-        new_body: list[cst.BaseStatement] = []
-        pending: list[cst.EmptyLine] = []
+        new_body: list[Statement] = []
+        pending: list[Line] = []
         base_stmt = self.edit_base_statement()
 
-        def attach(stmt, extra_leading: list[cst.EmptyLine]):
+        def attach(stmt, extra_leading: list[Line]):
             nonlocal pending
             leading = list(pending) + list(extra_leading)
             pending = []
             if leading:
-                own = list(stmt.leading_lines)
+                own = list(stmt.leading)
                 if own and _is_blank(own[0]) and leading and _is_blank(leading[0]):
                     leading = leading[1:]
-                lines: list[cst.EmptyLine] = []
+                lines: list[Line] = []
                 for ln in leading + own:  # one blank line between statements, not two
                     if not (_is_blank(ln) and lines and _is_blank(lines[-1])):
                         lines.append(ln)
-                stmt = stmt.with_changes(leading_lines=lines)
+                stmt = stmt.with_leading(lines)
             return stmt
 
         routed = self.route_comments(delete, insert_at)
@@ -881,14 +859,13 @@ class _Emitter:
                 if not replacements:
                     # its comments went with their values (route_comments);
                     # its blank lines still separate what surrounds it
-                    if stmt.leading_lines and _is_blank(stmt.leading_lines[0]) and not (
+                    if stmt.leading and _is_blank(stmt.leading[0]) and not (
                             pending and _is_blank(pending[-1])):
-                        pending.append(stmt.leading_lines[0])
+                        pending.append(stmt.leading[0])
                     continue
                 # the first statement made from this one takes its place and comments
                 first = replacements[0]
-                new_body.append(attach(_keep_trailing(stmt, first, self.facts.single_line),
-                                       with_routed(first, stmt.leading_lines)))
+                new_body.append(attach(_keep_trailing(stmt, first), with_routed(first, stmt.leading)))
                 for new in replacements[1:]:
                     new_body.append(attach(new, with_routed(new, [])))
                 continue
@@ -896,12 +873,11 @@ class _Emitter:
                 new = rewrite[i]
                 moved = _leading_and_comments(self.facts, stmt, new)
                 extra = with_routed(new, moved)
-                new = _keep_trailing(stmt, new, self.facts.single_line)
+                new = _keep_trailing(stmt, new)
                 new_body.append(attach(new, extra + self._comment_lines(markers)))
             else:
                 if markers:
-                    stmt = stmt.with_changes(
-                        leading_lines=list(stmt.leading_lines) + self._comment_lines(markers))
+                    stmt = stmt.with_leading(list(stmt.leading) + self._comment_lines(markers))
                 new_body.append(attach(stmt, []))
             for new in insert_at.get(i, []):
                 new_body.append(attach(new, with_routed(new, [])))
@@ -914,10 +890,10 @@ class _Emitter:
             footer = [ln for ln in pending if ln.comment is not None] + footer
         if new_body and not self.module.header:
             # the output never starts with a blank line
-            lead = list(new_body[0].leading_lines)
+            lead = list(new_body[0].leading)
             while lead and _is_blank(lead[0]):
                 lead.pop(0)
-            new_body[0] = new_body[0].with_changes(leading_lines=lead)
+            new_body[0] = new_body[0].with_leading(lead)
         if self.inp.inlined_bases and new_body:
             note = (f"{MARKER} settings from _base_ file(s) "
                     f"{', '.join(self.inp.inlined_bases)} were inlined (not converted alongside)")
@@ -926,14 +902,12 @@ class _Emitter:
             if at < len(new_body):
                 first = new_body[at]
                 if not _has_comment(first, note) and not (at == 0 and self._in_header(note)):
-                    new_body[at] = first.with_changes(
-                        leading_lines=list(first.leading_lines) + self._comment_lines([note]))
-            elif not any(ln.comment is not None and ln.comment.value == note for ln in footer):
+                    new_body[at] = first.with_leading(list(first.leading) + self._comment_lines([note]))
+            elif not any(ln.comment == note for ln in footer):
                 footer = footer + self._comment_lines([note])
-        out = self.module.with_changes(body=new_body, footer=footer)
         if not new_body and not footer and not self.module.header:
             return ""  # everything was removed
-        return out.code
+        return self.module.code_for(self.module.header, new_body, footer)
 
     def route_comments(self, delete: set[int], insert_at: dict) -> dict[str, list[str]]:
         """Where the comments of a deleted statement go: with the value that
@@ -953,14 +927,13 @@ class _Emitter:
             stmt = self.body[i]
             found = []
             if not insert_at.get(i):  # (replaced in place: the comments above stay in place)
-                found += [(ln.comment.value, (name,)) for ln in stmt.leading_lines if ln.comment is not None]
+                found += [(ln.comment, (name,)) for ln in stmt.leading if ln.comment is not None]
             if self.facts.comments(stmt):  # (no comment on its lines: none inside its value)
-                found += _comments_by_path(value, (name,))
+                found += self._comments_by_path(value, (name,))
             replacements = insert_at.get(i)
             in_place = _written_name(replacements[0]) if replacements else None
-            if stmt.trailing_whitespace.comment is not None and not (
-                    replacements and _single_line(replacements[0], self.facts.single_line)):
-                found.append((stmt.trailing_whitespace.comment.value, (name,)))
+            if stmt.comment is not None and not (replacements and replacements[0].single_line()):
+                found.append((stmt.comment, (name,)))
             carried = Counter(self.facts.comments(replacements[0])) if replacements else Counter()
             for text, path in found:
                 if carried[text]:
@@ -972,6 +945,28 @@ class _Emitter:
                     # (unless what it describes was dropped)
                     out.setdefault(in_place or dest, []).append(text)
         return out
+
+    def _comments_by_path(self, node: ast.expr, path: Path) -> list[tuple[str, Path]]:
+        """The comments inside expression ``node`` (the value at ``path``), each
+        with the path of the innermost ``dict`` key whose argument holds it."""
+        m = self.module
+        if type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "dict":
+            regions = m.arg_regions(node)
+            if regions is not None:
+                open_end, args, close, end = regions
+                first = args[0][0] if args else close
+                out = [(c, path) for c in m.comments_in(open_end, first)]
+                for start, stop, kw, value in args:
+                    if kw is None:
+                        out += [(c, path) for c in m.comments_in(start, stop)]
+                        continue
+                    sub = path + (kw,)
+                    out += self._comments_by_path(value, sub)
+                    out += [(c, sub) for c in m.comments_in(m.span(value)[1], stop)]
+                out += [(c, path) for c in m.comments_in(close, end)]
+                return out
+        start, end = m.span(node)
+        return [(c, path) for c in m.comments_in(start, end)]
 
     def comment_destination(self, path: Path) -> str | None:
         """The key written in this output that took over the 0.x value at
@@ -1002,19 +997,29 @@ class _Emitter:
         if not kept:
             return None
         _, value = staticeval.simple_assignment(stmt)
-        if isinstance(value, (cst.List, cst.Tuple)):
-            elements = [el for el in value.elements if staticeval.evaluate(el.value) in kept]
-            if len(elements) == len(value.elements):
+        if type(value) in (ast.List, ast.Tuple):
+            layout = self.module.seq_layout(value)
+            if layout is None:
                 return stmt
-            if elements:
-                last = elements[-1]
-                if value.elements[-1].comma == cst.MaybeSentinel.DEFAULT or not isinstance(
-                        value.elements[-1].comma, cst.Comma):
-                    elements[-1] = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            new_value = value.with_changes(elements=elements)
-            assign = stmt.body[0].with_changes(value=new_value)
-            return stmt.with_changes(body=[assign])
+            elements = [el for el in layout.elements if _base_value(el[0], self.module) in kept]
+            if len(elements) == len(layout.elements):
+                return stmt
+            texts = [text + after for _, text, after in elements]
+            if elements and not layout.trailing_comma:
+                texts[-1] = elements[-1][1]  # (the source's last element had no comma)
+            vs = self.module.offset(value.lineno, value.col_offset)
+            ve = self.module.offset(value.end_lineno, value.end_col_offset)
+            code = self.module.source[stmt.offset:vs] + layout.opening + "".join(texts) + layout.closing + \
+                self.module.source[ve:stmt.offset + len(stmt.code)]
+            return Statement(code=code, trailing=stmt.trailing, leading=stmt.leading)
         return stmt
+
+
+def _base_value(node: ast.expr, module) -> Any:
+    try:
+        return staticeval.evaluate(node.value if type(node) is ast.Starred else node, None, module)
+    except staticeval.Unknown:
+        return None
 
 
 def _spelling(name: Any) -> Any:
@@ -1028,156 +1033,77 @@ def _inserted_at(anchor: int, k: int) -> float:
 
 
 def _is_docstring(stmt) -> bool:
-    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
-            and isinstance(stmt.body[0], cst.Expr)
-            and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+    return (len(stmt.nodes) == 1 and type(stmt.nodes[0]) is ast.Expr
+            and type(stmt.nodes[0].value) is ast.Constant and isinstance(stmt.nodes[0].value.value, (str, bytes)))
 
 
-def _comments_in(node: cst.CSTNode) -> list[str]:
-    found: list[str] = []
-
-    class _Visitor(cst.CSTVisitor):
-        def visit_Comment(self, comment):
-            found.append(comment.value)
-
-    node.visit(_Visitor())
-    return found
+def _after_first_line(ws: str) -> str:
+    """What follows the first line break of whitespace that holds one."""
+    return re.split(r"\r\n|\r|\n", ws, maxsplit=1)[1]
 
 
-def _comments_by_path(node: cst.CSTNode, path: Path) -> list[tuple[str, Path]]:
-    """The comments inside expression ``node`` (the value at ``path``), each
-    with the path of the innermost ``dict`` key whose argument holds it."""
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
-        out: list[tuple[str, Path]] = []
-        out += [(c, path) for c in _comments_in(node.whitespace_before_args)]
-        for arg in node.args:
-            if arg.keyword is None:
-                out += [(c, path) for c in _comments_in(arg)]
-                continue
-            sub = path + (arg.keyword.value,)
-            out += _comments_by_path(arg.value, sub)
-            for part in (arg.comma, arg.whitespace_after_arg):
-                if isinstance(part, cst.CSTNode):
-                    out += [(c, sub) for c in _comments_in(part)]
-        for paren in node.rpar:
-            out += [(c, path) for c in _comments_in(paren)]
-        return out
-    return [(c, path) for c in _comments_in(node)]
-
-
-def _is_blank(line: cst.EmptyLine) -> bool:
+def _is_blank(line: Line) -> bool:
     return line.comment is None
 
 
 def _has_comment(stmt, text: str) -> bool:
-    return any(ln.comment is not None and ln.comment.value == text for ln in stmt.leading_lines)
+    return any(ln.comment == text for ln in stmt.leading)
 
 
-def _leading_and_comments(facts: staticeval.Facts, old: cst.SimpleStatementLine, new) -> list[cst.EmptyLine]:
+def _leading_and_comments(facts: staticeval.Facts, old: Statement, new) -> list[Line]:
     """The old statement's leading lines plus every comment inside it that
     the new statement does not carry, as comment lines."""
-    lines = list(old.leading_lines)
+    lines = list(old.leading)
     inner = Counter(facts.comments(old))
-    trailing = old.trailing_whitespace.comment.value if old.trailing_whitespace.comment else None
+    trailing = old.comment
     if trailing and inner[trailing]:
         inner[trailing] -= 1
     if new is not None:
-        for c in facts.comments(new.with_changes(trailing_whitespace=cst.TrailingWhitespace())):
+        for c in facts.comments(new.with_trailing(facts.module.newline)):
             if inner[c]:
                 inner[c] -= 1
     texts = [c for c, n in inner.items() for _ in range(n)]
-    keep_trailing = new is not None and _single_line(new, facts.single_line)
+    keep_trailing = new is not None and new.single_line()
     if trailing and not keep_trailing:
         texts.append(trailing)
     # comments already on the statement's own lines stay in order
-    return lines + [cst.EmptyLine(indent=False, comment=cst.Comment(t)) for t in texts]
+    return lines + [Line.of_comment(t, facts.module.newline) for t in texts]
 
 
-def _single_line(stmt: cst.SimpleStatementLine, known: dict | None = None) -> bool:
-    hit = (known or {}).get(id(stmt))
-    if hit is not None and hit[0] is stmt:
-        return hit[1]
-    return "\n" not in cst.Module(body=[stmt.with_changes(leading_lines=[])]).code.rstrip("\r\n")
-
-
-def _keep_trailing(old: cst.SimpleStatementLine, new: cst.SimpleStatementLine,
-                   known: dict | None = None) -> cst.SimpleStatementLine:
-    if old.trailing_whitespace.comment and _single_line(new, known):
-        return new.with_changes(trailing_whitespace=old.trailing_whitespace)
+def _keep_trailing(old: Statement, new: Statement) -> Statement:
+    if old.comment and new.single_line():
+        return new.with_trailing(old.trailing)
     return new
 
 
-def _child(node: cst.BaseExpression, key: Any) -> cst.BaseExpression | None:
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+def _child(node: ast.expr, key: Any, module) -> ast.expr | None:
+    if type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "dict":
         found = None
-        for arg in node.args:
-            if arg.star:
-                found = None if found is None else found
-                continue
-            if arg.keyword is not None and arg.keyword.value == key:
-                found = arg.value
+        for kw in node.keywords:
+            if kw.arg is not None and kw.arg == key:
+                found = kw.value
         return found
-    if isinstance(node, cst.Dict):
+    if type(node) is ast.Dict:
         found = None
-        for el in node.elements:
-            if isinstance(el, cst.DictElement):
+        for k, v in zip(node.keys, node.values):
+            if k is not None:
                 try:
-                    if staticeval.evaluate(el.key) == key:
-                        found = el.value
+                    if staticeval.evaluate(k, None, module) == key:
+                        found = v
                 except staticeval.Unknown:
                     continue
         return found
-    if isinstance(node, (cst.List, cst.Tuple)) and isinstance(key, int):
-        if any(isinstance(el, cst.StarredElement) for el in node.elements):
+    if type(node) in (ast.List, ast.Tuple) and isinstance(key, int):
+        if any(type(el) is ast.Starred for el in node.elts):
             return None
-        if 0 <= key < len(node.elements):
-            return node.elements[key].value
+        if 0 <= key < len(node.elts):
+            return node.elts[key]
     return None
-
-
-@dataclass(frozen=True)
-class _Written(cst.SimpleStatementLine):
-    """A statement the emitter wrote, kept as its text (``code``: without
-    its newline, which is ``trailing_whitespace``'s; ``body`` is empty).
-    Parsing generated code back into a CST only to print it again was most
-    of an emit; the written file is parsed and read back as a whole anyway
-    (see ``convert.py``)."""
-
-    code: str = ""
-    name: str | None = None
-
-    def _visit_and_replace_children(self, visitor):
-        lines = [line.visit(visitor) for line in self.leading_lines]
-        return _Written(body=(), leading_lines=[line for line in lines if isinstance(line, cst.EmptyLine)],
-                        trailing_whitespace=self.trailing_whitespace.visit(visitor), code=self.code, name=self.name)
-
-    def _codegen_impl(self, state) -> None:
-        for line in self.leading_lines:
-            line._codegen(state)
-        state.add_indent_tokens()
-        state.add_token(self.code)
-        self.trailing_whitespace._codegen(state)
-
-
-@dataclass(frozen=True)
-class _Code(cst.BaseExpression):
-    """An expression the emitter rendered, as its text (placed in a call it
-    edits, which is then printed; never evaluated or visited)."""
-
-    code: str = ""
-    lpar: tuple = ()
-    rpar: tuple = ()
-
-    def _visit_and_replace_children(self, visitor):
-        return self
-
-    def _codegen_impl(self, state) -> None:
-        state.add_token(self.code)
 
 
 def _written_name(stmt) -> str | None:
     """The name a new statement assigns (None: not an assignment)."""
-    if isinstance(stmt, _Written):
+    if stmt.offset < 0:
         return stmt.name
     simple = staticeval.simple_assignment(stmt)
     return simple[0] if simple is not None else None

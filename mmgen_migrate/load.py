@@ -1,6 +1,6 @@
-"""Reading configs: source text + CST, ``_base_`` links, effective dict.
+"""Reading configs: source text + statements, ``_base_`` links, effective dict.
 
-Nothing here runs a config.  The source side (text, line endings, CST,
+Nothing here runs a config.  The source side (text, line endings, statements,
 ``_base_`` list) is parsed; the effective config (what MMEngine's
 ``Config.fromfile`` makes of the file, ``_base_`` chain merged) is read by the
 static reader (:mod:`.reader`).  Only when the user allows execution
@@ -14,8 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-
+from . import source as source_mod
 from . import staticeval
 
 
@@ -32,9 +31,9 @@ class SourceFile:
     path: Path  # absolute
     raw: bytes
     text: str
-    module: cst.Module
+    module: source_mod.Module
     newline: str
-    base_node: cst.SimpleStatementLine | None = None
+    base_node: source_mod.Statement | None = None
     base_specs: list[str] = field(default_factory=list)  # as written in _base_
     bases: list[Path] = field(default_factory=list)  # resolved, absolute
 
@@ -69,26 +68,14 @@ def read_source(path: Path, text: str | None = None) -> SourceFile:
     # an empty file is an empty config (a placeholder `_base_`, say): it
     # converts to itself
     try:
-        module = cst.parse_module(text)
-    except Exception as exc:  # libcst's errors; Python's own message is clearer
-        raise ConfigError(_syntax_error(text, exc)) from None
-    src = SourceFile(path=path, raw=raw, text=text, module=module, newline=module.default_newline)
+        module = source_mod.parse(text)
+    except SyntaxError as err:
+        raise ConfigError(f"syntax error at line {err.lineno}: {first_line(err.msg)}") from None
+    except (ValueError, RecursionError, MemoryError) as err:
+        raise ConfigError(f"cannot parse the file: {first_line(str(err))}") from None
+    src = SourceFile(path=path, raw=raw, text=text, module=module, newline=module.newline)
     _read_bases(src)
     return src
-
-
-def _syntax_error(text: str, exc: Exception) -> str:
-    import ast
-
-    try:
-        ast.parse(text)
-    except SyntaxError as err:
-        return f"syntax error at line {err.lineno}: {first_line(err.msg)}"
-    except (ValueError, RecursionError, MemoryError) as err:
-        return f"cannot parse the file: {first_line(str(err))}"
-    if isinstance(exc, cst.ParserSyntaxError):
-        return f"syntax error at line {exc.raw_line}, column {exc.raw_column}: {first_line(exc.message)}"
-    return f"cannot parse the file: {first_line(str(exc))}"
 
 
 def _read_bases(src: SourceFile) -> None:
@@ -97,7 +84,7 @@ def _read_bases(src: SourceFile) -> None:
         if simple is None or simple[0] != "_base_":
             continue
         try:
-            value = staticeval.evaluate(simple[1])
+            value = staticeval.evaluate(simple[1], None, src.module)
         except staticeval.Unknown:
             raise ConfigError("`_base_` must be a string or a list of strings written literally") from None
         specs = value if isinstance(value, (list, tuple)) else [value]
@@ -116,7 +103,7 @@ def base_paths(path: Path) -> list[Path]:
     """The resolved `_base_` files of ``path`` as :func:`read_source` gives
     them (``[]`` for a file it refuses), found with Python's own parser
     where the `_base_` value is a literal (planning a batch reads every
-    file; a LibCST parse is several times slower)."""
+    file; splitting it into statements is slower)."""
     import ast
 
     path = Path(os.path.abspath(path))

@@ -6,12 +6,13 @@ config needs.  That proof is this evaluator: it understands the constructs
 config files are made of (literals, ``dict(...)``, containers, arithmetic,
 names bound earlier in the file) and gives up (:class:`Unknown`) on anything
 else, such as function calls with side effects.  Nothing is executed.
+
+It reads Python's own ``ast`` nodes (of a :class:`.source.Module`).
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 import io
 import operator
 import re
@@ -19,7 +20,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
-import libcst as cst
+from . import source as source_mod
 
 
 class Unknown(Exception):
@@ -27,25 +28,25 @@ class Unknown(Exception):
 
 
 _BINOPS = {
-    cst.Add: operator.add,
-    cst.Subtract: operator.sub,
-    cst.Multiply: operator.mul,
-    cst.Divide: operator.truediv,
-    cst.FloorDivide: operator.floordiv,
-    cst.Modulo: operator.mod,
-    cst.Power: operator.pow,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
 }
 _CMPOPS = {
-    cst.Equal: operator.eq,
-    cst.NotEqual: operator.ne,
-    cst.LessThan: operator.lt,
-    cst.LessThanEqual: operator.le,
-    cst.GreaterThan: operator.gt,
-    cst.GreaterThanEqual: operator.ge,
-    cst.Is: operator.is_,
-    cst.IsNot: operator.is_not,
-    cst.In: lambda a, b: a in b,
-    cst.NotIn: lambda a, b: a not in b,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
 }
 _SAFE_CALLS = {
     "dict": dict,
@@ -106,62 +107,57 @@ class Env:
         return any(idx < self.before for idx, _ in self.bindings.history.get(name, ()))
 
 
-@functools.lru_cache(maxsize=16384)
-def _literal_value(kind: type, text: str) -> Any:
-    """What a number or string literal's text means (``literal_eval`` is
-    slow, and configs repeat their literals)."""
-    return kind(value=text).evaluated_value
+_CONSTANTS = (str, bytes, bool, int, float, type(None))
 
 
-def evaluate(node: cst.CSTNode, env: Env | None = None) -> Any:
-    """Value of expression ``node``; raises :class:`Unknown`."""
-    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
-        return _literal_value(type(node), node.value)
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = evaluate(node.left, env), evaluate(node.right, env)
-        if isinstance(left, bytes) != isinstance(right, bytes):
-            raise Unknown("mixed bytes/str")
-        return left + right
-    if isinstance(node, cst.FormattedString):
-        return _fstring(node, env)
-    if isinstance(node, cst.Name):
-        if node.value in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[node.value]
+def evaluate(node: ast.AST, env: Env | None = None, module: "source_mod.Module | None" = None) -> Any:
+    """Value of expression ``node``; raises :class:`Unknown`.  ``module``:
+    the source ``node`` belongs to (needed for f-strings)."""
+    t = type(node)
+    if t is ast.Constant:
+        value = node.value
+        if not isinstance(value, _CONSTANTS):
+            raise Unknown(type(value).__name__)  # complex, Ellipsis
+        return value
+    if t is ast.Name:
         if env is None:
-            raise Unknown(node.value)
-        return env[node.value]
-    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            raise Unknown(node.id)
+        return env[node.id]
+    if t in (ast.List, ast.Tuple, ast.Set):
         items = []
-        for el in node.elements:
-            if isinstance(el, cst.StarredElement):
-                items.extend(evaluate(el.value, env))
+        for el in node.elts:
+            if type(el) is ast.Starred:
+                items.extend(evaluate(el.value, env, module))
             else:
-                items.append(evaluate(el.value, env))
-        return {cst.List: list, cst.Tuple: tuple, cst.Set: set}[type(node)](items)
-    if isinstance(node, cst.Dict):
+                items.append(evaluate(el, env, module))
+        return {ast.List: list, ast.Tuple: tuple, ast.Set: set}[t](items)
+    if t is ast.Dict:
         out = {}
-        for el in node.elements:
-            if isinstance(el, cst.StarredDictElement):
-                out.update(_as_dict(evaluate(el.value, env)))
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                out.update(_as_dict(evaluate(v, env, module)))
             else:
-                out[evaluate(el.key, env)] = evaluate(el.value, env)
+                out[evaluate(k, env, module)] = evaluate(v, env, module)
         return out
-    if isinstance(node, cst.Call):
-        return _call(node, env)
-    if isinstance(node, cst.UnaryOperation):
-        value = evaluate(node.expression, env)
-        if isinstance(node.operator, cst.Minus):
+    if t is ast.Call:
+        return _call(node, env, module)
+    if t is ast.JoinedStr:
+        return _fstring(node, env, module)
+    if t is ast.UnaryOp:
+        value = evaluate(node.operand, env, module)
+        op = type(node.op)
+        if op is ast.USub:
             return -value
-        if isinstance(node.operator, cst.Plus):
+        if op is ast.UAdd:
             return +value
-        if isinstance(node.operator, cst.Not):
+        if op is ast.Not:
             return not value
         raise Unknown("unary")
-    if isinstance(node, cst.BinaryOperation):
-        op = _BINOPS.get(type(node.operator))
+    if t is ast.BinOp:
+        op = _BINOPS.get(type(node.op))
         if op is None:
             raise Unknown("binop")
-        left, right = evaluate(node.left, env), evaluate(node.right, env)
+        left, right = evaluate(node.left, env, module), evaluate(node.right, env, module)
         if op is operator.pow and isinstance(right, (int, float)) and abs(right) > 1000:
             raise Unknown("huge power")
         if op is operator.mul and (isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple))):
@@ -172,31 +168,37 @@ def evaluate(node: cst.CSTNode, env: Env | None = None) -> Any:
             return op(left, right)
         except Exception as exc:  # ZeroDivisionError, TypeError ...
             raise Unknown(str(exc)) from exc
-    if isinstance(node, cst.BooleanOperation):
-        left = evaluate(node.left, env)
-        if isinstance(node.operator, cst.And):
-            return evaluate(node.right, env) if left else left
-        return left if left else evaluate(node.right, env)
-    if isinstance(node, cst.Comparison):
-        left = evaluate(node.left, env)
-        for target in node.comparisons:
-            right = evaluate(target.comparator, env)
-            op = _CMPOPS.get(type(target.operator))
+    if t is ast.BoolOp:
+        is_and = type(node.op) is ast.And
+        value = None
+        for part in node.values:
+            value = evaluate(part, env, module)
+            if bool(value) != is_and:
+                return value
+        return value
+    if t is ast.Compare:
+        left = evaluate(node.left, env, module)
+        for cmp, comparator in zip(node.ops, node.comparators):
+            right = evaluate(comparator, env, module)
+            op = _CMPOPS.get(type(cmp))
             if op is None or not op(left, right):
                 return False
             left = right
         return True
-    if isinstance(node, cst.IfExp):
-        return evaluate(node.body, env) if evaluate(node.test, env) else evaluate(node.orelse, env)
-    if isinstance(node, cst.Subscript):
-        value = evaluate(node.value, env)
-        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+    if t is ast.IfExp:
+        return evaluate(node.body, env, module) if evaluate(node.test, env, module) \
+            else evaluate(node.orelse, env, module)
+    if t is ast.Subscript:
+        value = evaluate(node.value, env, module)
+        if type(node.slice) in (ast.Slice, ast.Tuple):
             raise Unknown("slice")
         try:
-            return value[evaluate(node.slice[0].slice.value, env)]
+            return value[evaluate(node.slice, env, module)]
+        except Unknown:
+            raise
         except Exception as exc:
             raise Unknown(str(exc)) from exc
-    raise Unknown(type(node).__name__)
+    raise Unknown(t.__name__)
 
 
 def _as_dict(value: Any) -> dict:
@@ -205,227 +207,110 @@ def _as_dict(value: Any) -> dict:
     return value
 
 
-def _call(node: cst.Call, env: Env | None) -> Any:
-    if not isinstance(node.func, cst.Name) or node.func.value not in _SAFE_CALLS:
+def _call(node: ast.Call, env: Env | None, module) -> Any:
+    if type(node.func) is not ast.Name or node.func.id not in _SAFE_CALLS:
         raise Unknown("call")
-    if env is not None and env.is_bound(node.func.value):
+    if env is not None and env.is_bound(node.func.id):
         # the file rebinds a builtin name (to a value known or not): do not trust it
         raise Unknown("shadowed builtin")
-    func = _SAFE_CALLS[node.func.value]
+    func = _SAFE_CALLS[node.func.id]
     args, kwargs = [], {}
     for arg in node.args:
-        if arg.star == "*":
-            args.extend(evaluate(arg.value, env))
-        elif arg.star == "**":
-            kwargs.update(_as_dict(evaluate(arg.value, env)))
-        elif arg.keyword is not None:
-            kwargs[arg.keyword.value] = evaluate(arg.value, env)
+        if type(arg) is ast.Starred:
+            args.extend(evaluate(arg.value, env, module))
         else:
-            args.append(evaluate(arg.value, env))
+            args.append(evaluate(arg, env, module))
+    for kw in node.keywords:
+        if kw.arg is None:
+            kwargs.update(_as_dict(evaluate(kw.value, env, module)))
+        else:
+            kwargs[kw.arg] = evaluate(kw.value, env, module)
     try:
         return func(*args, **kwargs)
     except Exception as exc:
         raise Unknown(str(exc)) from exc
 
 
-def _fstring(node: cst.FormattedString, env: Env | None) -> str:
-    if "b" in node.prefix.lower():
-        raise Unknown("bytes f-string")
+_CONVERSIONS = {-1: None, ord("s"): str, ord("r"): repr, ord("a"): ascii}
+
+
+def _fstring(node: ast.JoinedStr, env: Env | None, module, spec: bool = False) -> str:
+    if module is None:
+        raise Unknown("f-string")
+    if not spec:
+        start, end = module.span(node)
+        for tok in module.tokens_in(start, end):
+            if tok[2] == tokenize.STRING:
+                prefix = tok[3][: len(tok[3]) - len(tok[3].lstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
+                if "f" in prefix.lower() and "r" not in prefix.lower() and "\\" in tok[3]:
+                    raise Unknown("escape in f-string")
     parts = []
-    for part in node.parts:
-        if isinstance(part, cst.FormattedStringText):
-            parts.append(part.value.replace("{{", "{").replace("}}", "}"))
+    for part in node.values:
+        if type(part) is ast.Constant:
+            parts.append(part.value)
             continue
-        value = evaluate(part.expression, env)
-        if part.conversion == "r":
-            value = repr(value)
-        elif part.conversion == "s":
-            value = str(value)
-        elif part.conversion == "a":
-            value = ascii(value)
-        spec = ""
-        if part.format_spec:
-            spec = _fstring(cst.FormattedString(parts=part.format_spec, start='f"', end='"'), env)
+        value = evaluate(part.value, env, module)
+        conv = _CONVERSIONS.get(part.conversion)
+        if conv is not None:
+            value = conv(value)
+        fmt = _fstring(part.format_spec, env, module, spec=True) if part.format_spec is not None else ""
         try:
-            parts.append(format(value, spec))
+            parts.append(format(value, fmt))
         except Exception as exc:
             raise Unknown(str(exc)) from exc
-    if "\\" in "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText)) and "r" not in node.prefix.lower():
-        raise Unknown("escape in f-string")
     return "".join(parts)
 
 
-def module_bindings(module: cst.Module, facts: "Facts | None" = None, known: dict | None = None) -> Bindings:
+def module_bindings(module: "source_mod.Module", facts: "Facts | None" = None,
+                    known: dict | None = None) -> Bindings:
     """Bind every top-level simple assignment ``name = expr`` in order; any
     other way of binding a name makes it unknown from that point on.
     ``known`` gives the value of statements (by index) that this evaluator
     cannot compute but the reader did (``os.environ.get(...)``)."""
     known = known or {}
-    bound = facts.bound if facts is not None else bound_names
+    facts = facts if facts is not None else Facts(module)
     b = Bindings()
     for index, stmt in enumerate(module.body):
         simple = simple_assignment(stmt)
         if simple is not None:
             name, value_node = simple
             try:
-                value = known[index] if index in known else evaluate(value_node, b.env(index))
+                value = known[index] if index in known else evaluate(value_node, b.env(index), module)
             except Unknown:
                 value = _UNKNOWN
             except RecursionError:
                 value = _UNKNOWN
-            for other in bound(stmt) - {name}:
+            for other in facts.bound(stmt) - {name}:
                 b.bind(other, index, _UNKNOWN)  # e.g. x = y.pop('k') mutates y
             b.bind(name, index, value)
             continue
-        for name in bound(stmt):
+        for name in facts.bound(stmt):
             b.bind(name, index, _UNKNOWN)
     return b
 
 
-def simple_assignment(stmt: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+def simple_assignment(stmt: "source_mod.Statement") -> tuple[str, ast.expr] | None:
     """``(name, value)`` when ``stmt`` is a line ``name = value`` (one target)."""
-    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+    if len(stmt.nodes) != 1:
         return None
-    small = stmt.body[0]
-    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
-        return small.targets[0].target.value, small.value
-    if (
-        isinstance(small, cst.AnnAssign)
-        and isinstance(small.target, cst.Name)
-        and small.value is not None
-    ):
-        return small.target.value, small.value
+    small = stmt.nodes[0]
+    if type(small) is ast.Assign and len(small.targets) == 1 and type(small.targets[0]) is ast.Name:
+        return small.targets[0].id, small.value
+    if type(small) is ast.AnnAssign and type(small.target) is ast.Name and small.value is not None:
+        return small.target.id, small.value
     return None
-
-
-class _BoundNames(cst.CSTVisitor):
-    def __init__(self):
-        self.names: set[str] = set()
-        self.depth = 0
-
-    def _target(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Name):
-            self.names.add(node.value)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            for el in node.elements:
-                self._target(el.value)
-        elif isinstance(node, cst.StarredElement):
-            self._target(node.value)
-        elif isinstance(node, (cst.Subscript, cst.Attribute)):
-            # model['x'] = 1 / model.x = 1 mutate the object bound to the name
-            base = node.value
-            while isinstance(base, (cst.Subscript, cst.Attribute)):
-                base = base.value
-            if isinstance(base, cst.Name):
-                self.names.add(base.value)
-
-    def visit_Assign(self, node):
-        for t in node.targets:
-            self._target(t.target)
-
-    def visit_AnnAssign(self, node):
-        self._target(node.target)
-
-    def visit_AugAssign(self, node):
-        self._target(node.target)
-
-    def visit_For(self, node):
-        self._target(node.target)
-
-    def visit_CompFor(self, node):
-        return False  # comprehension variables do not leak in Python 3
-
-    def visit_WithItem(self, node):
-        if node.asname is not None:
-            self._target(node.asname.name)
-
-    def visit_NamedExpr(self, node):
-        self._target(node.target)
-
-    def visit_Del(self, node):
-        self._target(node.target)
-
-    def visit_Import(self, node):
-        for alias in node.names:
-            name = alias.asname.name if alias.asname else alias.name
-            while isinstance(name, cst.Attribute):
-                name = name.value
-            self._target(name)
-
-    def visit_ImportFrom(self, node):
-        if isinstance(node.names, cst.ImportStar):
-            self.names.add("*")
-            return
-        for alias in node.names:
-            self._target(alias.asname.name if alias.asname else alias.name)
-
-    def visit_FunctionDef(self, node):
-        self.names.add(node.name.value)
-        return False
-
-    def visit_ClassDef(self, node):
-        self.names.add(node.name.value)
-        return False
-
-    def visit_Lambda(self, node):
-        return False
-
-    def visit_Call(self, node):
-        # x.update(...), x.append(...), x.pop(...) mutate x
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
-            base = func.value
-            while isinstance(base, (cst.Subscript, cst.Attribute)):
-                base = base.value
-            if isinstance(base, cst.Name):
-                self.names.add(base.value)
 
 
 _MUTATORS = {"update", "append", "extend", "pop", "insert", "setdefault", "clear", "remove", "popitem", "add",
              "discard", "sort", "reverse", "__setitem__", "__delitem__"}
 
 
-def bound_names(stmt: cst.CSTNode) -> set[str]:
-    """Names a statement binds or mutates at module level (a conservative
-    over-approximation)."""
-    v = _BoundNames()
-    stmt.visit(v)
-    return v.names
-
-
-class _Names(cst.CSTVisitor):
-    def __init__(self):
-        self.names: set[str] = set()
-
-    def visit_Name(self, node):
-        self.names.add(node.value)
-
-    def visit_Arg(self, node):
-        # `dict(type=...)`: the keyword is not a use of a variable
-        if node.keyword is not None:
-            node.value.visit(self)
-            return False
-        return True
-
-    def visit_Attribute(self, node):
-        node.value.visit(self)
-        return False
-
-
-def referenced_names(node: cst.CSTNode) -> set[str]:
-    v = _Names()
-    node.visit(v)
-    return v.names
-
-
 # ---------------------------------------------------------------------------
 # fast name and comment facts
 #
-# LibCST visitors rebuild the tree they walk, which makes them the slowest
-# part of an edit; the questions the emitter asks many times ("which names
-# does this statement bind / read", "which comments does it hold") are
-# answered from Python's own ``ast`` and ``tokenize`` instead, once per module
-# and once per generated snippet.  Same answers as the visitors above.
+# The questions the emitter asks many times ("which names does this
+# statement bind / read", "which comments does it hold") are answered once
+# per statement or expression, from ``ast`` and the module's tokens.
 
 
 _NO_BINDING = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -434,9 +319,8 @@ _SKIP = (ast.expr_context, ast.Constant)
 
 def _ast_facts(tree: ast.AST) -> tuple[set[str], set[str]]:
     """(names ``tree`` binds or mutates at module level, names it reads),
-    in one walk: a conservative over-approximation of the first (as
-    :func:`bound_names`), every ``Name`` for the second (as
-    :func:`referenced_names`)."""
+    in one walk: a conservative over-approximation of the first, every
+    ``Name`` for the second."""
     names: set[str] = set()
     refs: set[str] = set()
 
@@ -518,113 +402,57 @@ def physical_lines(code: str) -> list[str]:
     return _PHYSICAL_LINE.findall(code)
 
 
-def _line_comments(code: str) -> list[tuple[int, str]] | None:
-    try:
-        return [(tok.start[0], tok.string) for tok in tokenize.generate_tokens(io.StringIO(code).readline)
-                if tok.type == tokenize.COMMENT]
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return None
-
-
 class Facts:
     """Names bound and read, and comments held, by the top-level statements
-    of one module (and by any other node, computed on demand)."""
+    of one module and by expressions (``ast`` nodes) in it, computed once."""
 
-    def __init__(self, module: cst.Module, code: str | None = None):
-        """``code``: the source ``module`` was parsed from, if known (the
-        same text as ``module.code``)."""
+    def __init__(self, module: "source_mod.Module"):
         self.module = module
-        self._cache: dict[int, tuple[cst.CSTNode, set[str], set[str]]] = {}
-        self._comments: dict[int, list[str]] = {}
-        self.single_line: dict[int, tuple[cst.CSTNode, bool]] = {}  # the emitter's notes on its statements
-        if code is None:
-            code = module.code
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return  # fall back to the visitors, node by node
-        lines = physical_lines(code)
-        everything: list[tuple[int, str]] | None = None  # the whole file's comments, where a statement's alone do not tokenize
-        stmts = tree.body
-        pos = 0
-        for stmt in module.body:
-            count = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
-            group = stmts[pos:pos + count]
-            pos += count
-            if len(group) != count:
-                return
-            bound, refs = set(), set()
-            for s in group:
-                b, r = _ast_facts(s)
-                bound |= b
-                refs |= r
-            self._cache[id(stmt)] = (stmt, bound, refs)
-            first = min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", [])])
-            last = group[-1].end_lineno or group[-1].lineno
-            own = lines[first - 1:last]
-            # (tokenizing is the slow part: only lines that hold a `#` can hold a comment)
-            found = _code_comments("".join(own)) if any("#" in line for line in own) else []
-            if found is None:
-                if everything is None:
-                    everything = _line_comments(code)
-                    if everything is None:
-                        return
-                found = [text for line, text in everything if first <= line <= last]
-            self._comments[id(stmt)] = found
+        self._cache: dict[int, tuple[Any, set[str], set[str]]] = {}
+        self._comments: dict[int, tuple[Any, list[str]]] = {}
 
-    def _facts(self, node: cst.CSTNode) -> tuple[set[str], set[str]]:
+    def _facts(self, node) -> tuple[set[str], set[str]]:
         hit = self._cache.get(id(node))
         if hit is not None and hit[0] is node:
             return hit[1], hit[2]
-        code = self.module.code_for_node(node)
-        try:
-            if isinstance(node, cst.BaseExpression):
-                tree: ast.AST = ast.parse(f"({code})", mode="eval")
-            else:
-                tree = ast.parse(code)
-            bound, refs = _ast_facts(tree)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            bound, refs = bound_names(node), referenced_names(node)
+        if isinstance(node, source_mod.Statement):
+            if node.nodes:
+                bound, refs = set(), set()
+                for s in node.nodes:
+                    b, r = _ast_facts(s)
+                    bound |= b
+                    refs |= r
+            else:  # (a statement written, not remembered: parse it)
+                bound, refs = _ast_facts(ast.parse(node.code))
+        else:
+            bound, refs = _ast_facts(node)
         self._cache[id(node)] = (node, bound, refs)
         return bound, refs
 
-    def remember(self, node: cst.CSTNode, code: str, tree: ast.AST | None = None) -> None:
-        """Facts of a node made from ``code`` (saves generating it again);
-        ``tree``: ``code`` already parsed."""
-        if tree is None:
-            try:
-                tree = ast.parse(code)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return
-        self._cache[id(node)] = (node, *_ast_facts(tree))
-        comments = _code_comments(code) if "#" in code else []
-        if comments is not None:
-            self._comments[id(node)] = comments
+    def remember(self, stmt: "source_mod.Statement", code: str, tree: ast.AST) -> None:
+        """Facts of a statement written from ``code`` (``tree``: it parsed)."""
+        self._cache[id(stmt)] = (stmt, *_ast_facts(tree))
 
-    def bound(self, node: cst.CSTNode) -> set[str]:
+    def bound(self, node) -> set[str]:
         return self._facts(node)[0]
 
-    def referenced(self, node: cst.CSTNode) -> set[str]:
+    def referenced(self, node) -> set[str]:
         return self._facts(node)[1]
 
-    def comments(self, stmt: cst.CSTNode) -> list[str]:
+    def comments(self, stmt: "source_mod.Statement") -> list[str]:
         """Comments on the statement's own lines (its trailing comment
         included, its leading comment lines not)."""
         hit = self._comments.get(id(stmt))
-        if hit is not None and self._cache.get(id(stmt), (None,))[0] is stmt:
-            return list(hit)
-        found = _code_comments(self.module.code_for_node(stmt.with_changes(leading_lines=[]))
-                               if isinstance(stmt, cst.SimpleStatementLine) else self.module.code_for_node(stmt))
-        if found is None:
-            v = _Comments()
-            stmt.visit(v)
-            found = v.comments
-        return found
-
-
-class _Comments(cst.CSTVisitor):
-    def __init__(self):
-        self.comments: list[str] = []
-
-    def visit_Comment(self, node):
-        self.comments.append(node.value)
+        if hit is not None and hit[0] is stmt:
+            return list(hit[1])
+        m = self.module
+        if stmt.offset >= 0 and stmt.nodes and m.source.startswith(stmt.trailing, stmt.offset + len(stmt.code)):
+            # a statement of the module (its own trailing part): the comments on its lines
+            last = stmt.nodes[-1].end_lineno
+            end = m._line_starts[last] if last < len(m._line_starts) else len(m.source)
+            found = m.comments_in(stmt.offset, end)
+        else:
+            text = stmt.code + stmt.trailing
+            found = (_code_comments(text) or []) if "#" in text else []
+        self._comments[id(stmt)] = (stmt, found)
+        return list(found)

@@ -13,11 +13,11 @@ import textwrap
 from pathlib import Path
 from typing import Any, Iterable
 
-import libcst as cst
 import pytest
 from click.testing import CliRunner
 
 from mmgen_migrate import emit as emit_mod
+from mmgen_migrate import source as source_mod
 from mmgen_migrate.cli import cli
 from mmgen_migrate.convert import FAILED, convert_files, convert_text, discover
 from mmgen_migrate.emit import LINE_LIMIT
@@ -77,7 +77,7 @@ def assert_emits(source: str, target: dict, expected: str, *, changes: Iterable[
     ``expected`` (both dedented), then that it holds exactly ``target``."""
     source, expected = _dedent(source), _dedent(expected)
     got = emit_mod.emit(emit_mod.EmitInput(
-        module=cst.parse_module(source), target=target, base_view={}, old_effective=_values(source),
+        module=source_mod.parse(source), target=target, base_view={}, old_effective=_values(source),
         old_base_view={}, changes=list(changes), literal=literal))
     if got != expected:
         diff = "".join(difflib.unified_diff(expected.splitlines(True), got.splitlines(True), "expected", "emitted"))

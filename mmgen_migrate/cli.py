@@ -16,7 +16,7 @@ from . import __version__
 from . import settings as settings_mod
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK  # noqa: F401  (re-exported)
 
-# The converter, the rules and the reports (LibCST, MMEngine) are imported by
+# The converter, the rules and the reports (MMEngine) are imported by
 # the commands that need them, so `mmgen-migrate --help` starts fast.
 
 

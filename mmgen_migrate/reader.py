@@ -1262,7 +1262,7 @@ def _pre_substitute_base(text: str) -> tuple[str, dict]:
 # reading a file
 
 #: configs larger than this are refused (a real config is a few kB; parsing
-#: a 50 MB file with LibCST needs tens of GB): MMGEN_MIGRATE_MAX_CONFIG_MB
+#: a 50 MB file needs gigabytes of syntax tree): MMGEN_MIGRATE_MAX_CONFIG_MB
 DEFAULT_MAX_CONFIG_MB = 2.0
 
 

@@ -446,7 +446,6 @@ class Converter:
         for literal in (False, True):
             inp = emit_mod.EmitInput(
                 module=src.module,
-                source=src.text,
                 target=target,
                 known=_statement_values(src, loaded.machine_values.get(str(path), {})),
                 base_view=base_view,

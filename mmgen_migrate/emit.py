@@ -59,8 +59,6 @@ class EmitInput:
     # values of top-level statements the static evaluator cannot compute
     # itself (they read the machine), by statement index, from the reader
     known: dict = field(default_factory=dict)
-    # the source ``module`` was parsed from (unused: the module holds it)
-    source: str | None = None
 
 
 def emit(inp: EmitInput) -> str:
@@ -138,7 +136,7 @@ def _statement_lines(text: str) -> list[tuple[str | None, str]] | None:
         body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    lines = staticeval.physical_lines(text)
+    lines = source_mod.physical_lines(text)
     groups: list[list[ast.stmt]] = []
     for stmt in body:
         if groups and stmt.lineno <= (groups[-1][-1].end_lineno or groups[-1][-1].lineno):

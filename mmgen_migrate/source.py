@@ -89,7 +89,6 @@ class Module:
     newline: str = "\n"
     indent: str = "    "
     has_trailing_newline: bool = True
-    tree: ast.Module | None = None
     _line_starts: list = field(default_factory=list, repr=False)
     _tokens: list = field(default_factory=list, repr=False)  # (start, end, type, string), no comments/NL
     _token_starts: list = field(default_factory=list, repr=False)
@@ -228,6 +227,13 @@ class Module:
         return self.code_for(self.header, self.body, self.footer)
 
 
+def physical_lines(code: str) -> list[str]:
+    """``code``'s lines as Python numbers them (ends kept): broken at
+    ``\n``, ``\r\n`` and ``\r`` only, not at the form feeds and other
+    separators ``str.splitlines`` also breaks at."""
+    return _PHYSICAL_LINE.findall(code)
+
+
 def _detect_newline(text: str) -> str:
     m = _NEWLINE.search(text)
     return m.group(0) if m else "\n"
@@ -272,8 +278,8 @@ def parse(text: str) -> Module:
     has_nl = text == "" or text.endswith(("\n", "\r"))
     source = text if has_nl else text + newline
     tree = ast.parse(source)
-    lines = _PHYSICAL_LINE.findall(source)
-    m = Module(source=source, newline=newline, has_trailing_newline=has_nl, tree=tree)
+    lines = physical_lines(source)
+    m = Module(source=source, newline=newline, has_trailing_newline=has_nl)
     starts, pos = [], 0
     for ln in lines:
         starts.append(pos)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import io
 import operator
-import re
 import tokenize
 from dataclasses import dataclass, field
 from typing import Any
@@ -390,16 +389,6 @@ def _code_comments(code: str) -> list[str] | None:
                 if tok.type == tokenize.COMMENT]
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return None
-
-
-_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def physical_lines(code: str) -> list[str]:
-    """``code``'s lines as Python numbers them (ends kept): broken at
-    ``\n``, ``\r\n`` and ``\r`` only, not at the form feeds and other
-    separators ``str.splitlines`` also breaks at."""
-    return _PHYSICAL_LINE.findall(code)
 
 
 class Facts:

@@ -27,9 +27,8 @@ from .errors import MigrateError
 
 import ast
 import keyword
-import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from . import source as source_mod
@@ -463,8 +462,6 @@ class _Emitter:
         in the call's own layout.  ``None`` when the call is not editable."""
         if not (type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "dict"):
             return None
-        if node.args or not node.keywords or any(k.arg is None for k in node.keywords):
-            return None
         layout = self.module.call_layout(node)
         if layout is None:
             return None
@@ -474,18 +471,17 @@ class _Emitter:
             return None
         sep, arg_indent = self._call_layout(layout, indent)
         nl = self.newline
-        # each argument written: [keyword, eq, value text, comma, after, the source's argument, replaced]
-        kept: list[list] = []
+        kept: list[_ArgText] = []
         for a in args:
             k = a.keyword
             if k not in value:
                 continue
             sub_path = path + (k,)
             if self.hint(sub_path) is a.value and self.reusable(a.value, value[k], at):
-                kept.append([k, a.eq, self.code_of(a.value), a.comma, a.after, a, False])
+                kept.append(_ArgText(k, a.eq, self.code_of(a.value), a.comma, a.after, a))
                 continue
             code = self.render(value[k], sub_path, at, arg_indent, len(arg_indent) + len(k) + 1)
-            kept.append([k, a.eq, code, a.comma, a.after, a, True])
+            kept.append(_ArgText(k, a.eq, code, a.comma, a.after))
         added = [k for k in value if k not in keys]
         if not kept and not added:
             return None
@@ -498,33 +494,26 @@ class _Emitter:
         if added:
             # the previous last argument now continues the list
             if kept:
-                kept[-1][3], kept[-1][4] = ("", sep), ""
+                kept[-1] = replace(kept[-1], comma=("", sep), after="")
             for k, note in zip(added, notes):
                 code = self.render(value[k], path + (k,), at, arg_indent, len(arg_indent) + len(k) + 1)
                 ws = f"  # {note}{sep}" if note else sep
-                kept.append([k, "=", code, ("", ws), "", None, True])
+                kept.append(_ArgText(k, "=", code, ("", ws), ""))
             # close the call the way the source closed it
-            last, last_note = kept[-1], notes[-1]
+            last_note = notes[-1]
             if last_comma is not None:
                 closing = last_comma[1]
                 if last_note:
                     rest = _after_first_line(closing) if source_mod.is_parenthesized_ws(closing) else indent
                     closing = f"  # {last_note}{nl}{rest}"
-                last[3], last[4] = (last_comma[0], closing), last_ws_after
+                kept[-1] = replace(kept[-1], comma=(last_comma[0], closing), after=last_ws_after)
             elif last_note:
-                last[3] = ("", f"  # {last_note}{nl}{indent}")
+                kept[-1] = replace(kept[-1], comma=("", f"  # {last_note}{nl}{indent}"))
             else:
-                last[3], last[4] = None, last_ws_after
-        elif kept[-1][5] is not args[-1] or kept[-1][6]:
-            kept[-1][3], kept[-1][4] = last_comma, last_ws_after
-        parts = [layout.prefix, layout.before_args]
-        for k, eq, text, comma, after, _, _ in kept:
-            parts += [k, eq, text]
-            if comma is not None:
-                parts += [comma[0], ",", comma[1]]
-            parts.append(after)
-        parts.append(layout.suffix)
-        code = "".join(parts)
+                kept[-1] = replace(kept[-1], comma=None, after=last_ws_after)
+        elif kept[-1].source is not args[-1]:  # (the source's last argument was dropped or rewritten)
+            kept[-1] = replace(kept[-1], comma=last_comma, after=last_ws_after)
+        code = layout.prefix + layout.before_args + "".join(a.text for a in kept) + layout.suffix
         if not multiline and "\n" not in self.code_of(node) and (
                 "\n" in code or lead + len(code) + 1 > LINE_LIMIT):
             return None  # a one-line call grown too long or over lines: lay it out afresh
@@ -541,7 +530,7 @@ class _Emitter:
         if not candidates and source_mod.is_parenthesized_ws(layout.before_args):
             candidates = [layout.before_args]
         if candidates:
-            last_line = re.split(r"\r\n|\r|\n", candidates[-1])[-1]
+            last_line = source_mod.NEWLINE.split(candidates[-1])[-1]
             return self.newline + last_line, last_line
         return " ", indent + self.indent_unit
 
@@ -1037,7 +1026,25 @@ def _is_docstring(stmt) -> bool:
 
 def _after_first_line(ws: str) -> str:
     """What follows the first line break of whitespace that holds one."""
-    return re.split(r"\r\n|\r|\n", ws, maxsplit=1)[1]
+    return source_mod.NEWLINE.split(ws, maxsplit=1)[1]
+
+
+@dataclass(frozen=True)
+class _ArgText:
+    """A keyword argument of an edited call as it is written out: its value
+    is text; ``source``: the source's argument, where kept as it is."""
+
+    keyword: str
+    eq: str
+    value: str
+    comma: tuple | None  # (text before the comma, text after it), or no comma
+    after: str
+    source: source_mod.Arg | None = None
+
+    @property
+    def text(self) -> str:
+        comma = "" if self.comma is None else f"{self.comma[0]},{self.comma[1]}"
+        return f"{self.keyword}{self.eq}{self.value}{comma}{self.after}"
 
 
 def _is_blank(line: Line) -> bool:

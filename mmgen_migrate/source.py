@@ -25,7 +25,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field, replace
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+NEWLINE = re.compile(r"\r\n|\r|\n")
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _PARENTHESIZED = re.compile(r"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)")
 
@@ -58,13 +58,12 @@ class Statement:
     nodes: tuple = ()
     name: str | None = None
     offset: int = -1  # where ``code`` starts in the source (-1: written)
-    compound: bool = False
 
     @property
     def comment(self) -> str | None:
         """The comment ending the statement's last line."""
         i = self.trailing.find("#")
-        return _NEWLINE.split(self.trailing[i:], 1)[0] if i >= 0 else None
+        return NEWLINE.split(self.trailing[i:], 1)[0] if i >= 0 else None
 
     @property
     def text(self) -> str:
@@ -98,10 +97,10 @@ class Module:
     _spans: dict = field(default_factory=dict, repr=False)
 
     # -- positions ---------------------------------------------------------
-    def offset(self, lineno: int, col: int, utf8: bool = True) -> int:
+    def offset(self, lineno: int, col: int) -> int:
         """Offset in ``source`` of an ``ast`` position (``col`` in UTF-8 bytes)."""
         start = self._line_starts[lineno - 1]
-        if utf8 and not self._ascii_lines[lineno - 1]:
+        if not self._ascii_lines[lineno - 1]:
             end = self._line_starts[lineno] if lineno < len(self._line_starts) else len(self.source)
             col = len(self.source[start:end].encode("utf-8")[:col].decode("utf-8", "replace"))
         return start + col
@@ -144,17 +143,26 @@ class Module:
         return [text for _, text in self._comments[lo:hi]]
 
     # -- layouts the edit works on -------------------------------------------
-    def call_layout(self, node: ast.Call) -> CallLayout | None:
-        """``dict(k=v, ...)`` (keyword arguments only) split as written."""
-        src = self.source
+    def _call_parens(self, node: ast.Call) -> tuple[int, int, int, int] | None:
+        """(start of the widened call, end of its "(", offset of its ")",
+        end of the widened call); None where the name is not followed by
+        its "(" (``(dict)(...)``)."""
         start, end = self.span(node)
         call_end = self.offset(node.end_lineno, node.end_col_offset)
         func_end = self.offset(node.func.end_lineno, node.func.end_col_offset)
         toks = self.tokens_in(func_end, call_end)
-        if not toks or toks[0][3] != "(" or src[call_end - 1] != ")" or not node.keywords:
+        if not toks or toks[0][3] != "(" or self.source[call_end - 1] != ")":
             return None
-        open_end = toks[0][1]
-        close = call_end - 1
+        return start, toks[0][1], call_end - 1, end
+
+    def call_layout(self, node: ast.Call) -> CallLayout | None:
+        """``dict(k=v, ...)`` split as written; None unless every argument
+        is a keyword argument (no positional ones, no ``**``)."""
+        src = self.source
+        parens = self._call_parens(node)
+        if parens is None or node.args or not node.keywords:
+            return None
+        start, open_end, close, end = parens
         starts = [self.offset(k.lineno, k.col_offset) for k in node.keywords]
         args = []
         for i, k in enumerate(node.keywords):
@@ -175,18 +183,15 @@ class Module:
         """(end of the call's "(", [(start, end, keyword or None, value)] of
         every argument in source order -- an argument's region runs to the next
         one's start -- , offset of its ")", end of the widened call)."""
-        start, end = self.span(node)
-        call_end = self.offset(node.end_lineno, node.end_col_offset)
-        func_end = self.offset(node.func.end_lineno, node.func.end_col_offset)
-        toks = self.tokens_in(func_end, call_end)
-        if not toks or toks[0][3] != "(" or self.source[call_end - 1] != ")":
+        parens = self._call_parens(node)
+        if parens is None:
             return None
+        _, open_end, close, end = parens
         items = [(self.span(a)[0], None, a) for a in node.args] + \
             [(self.offset(k.lineno, k.col_offset), k.arg, k.value) for k in node.keywords]
         items.sort(key=lambda item: item[0])
-        close = call_end - 1
         regions = [(s, items[i + 1][0] if i + 1 < len(items) else close, kw, v) for i, (s, kw, v) in enumerate(items)]
-        return toks[0][1], regions, close, end
+        return open_end, regions, close, end
 
     def seq_layout(self, node: ast.expr) -> SeqLayout | None:
         """A list or (parenthesized) tuple split as written."""
@@ -235,7 +240,7 @@ def physical_lines(code: str) -> list[str]:
 
 
 def _detect_newline(text: str) -> str:
-    m = _NEWLINE.search(text)
+    m = NEWLINE.search(text)
     return m.group(0) if m else "\n"
 
 
@@ -267,7 +272,7 @@ def _blank_or_comment(line: str) -> str | None:
     if not s or s[0] in "\r\n":
         return ""
     if s[0] == "#":
-        return _NEWLINE.split(s, 1)[0]
+        return NEWLINE.split(s, 1)[0]
     return None
 
 
@@ -367,7 +372,7 @@ def parse(text: str) -> Module:
             code, trailing = source[start:end], rest
             line_no = end_line + 1
         stmt = Statement(code=code, trailing=trailing, leading=tuple(leading) if gi else (),
-                         nodes=tuple(group), offset=start, compound=compound)
+                         nodes=tuple(group), offset=start)
         if gi == 0:
             m.header = leading
         m.body.append(stmt)
